@@ -1,0 +1,134 @@
+"""The WSGI application: API traffic goes to the pipeline, ``/__mock/`` to Flask.
+
+``create_app(config)`` returns a Flask app (so ``app.test_client()`` works in tests) whose
+WSGI entry is wrapped by `MockApp`: requests under an API's mount prefix are turned into
+`MockRequest` values and answered by the pipeline directly, without Flask's routing;
+everything else (the control API, ``GET /``) is Flask's. CORS applies to both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request
+
+from . import control, cors
+from .messages import MockRequest
+from .pipeline import Outcome
+from .registry import MountedApi
+from .runtime import MockConfig, MockRuntime
+
+log = logging.getLogger("mockserver.access")
+
+MAX_VIOLATIONS_IN_HEADER = 20
+
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+            413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+            500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def status_line(status: int) -> str:
+    """``"404 Not Found"`` for a status code."""
+    return f"{status} {_REASONS.get(status, 'Unknown')}"
+
+
+def encode_json(body) -> bytes:
+    """Compact UTF-8 JSON, as the real APIs send."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class MockApp:
+    """WSGI middleware: dispatch to an API's pipeline or fall through to Flask."""
+
+    def __init__(self, runtime: MockRuntime, flask_wsgi):
+        self.runtime = runtime
+        self.flask_wsgi = flask_wsgi
+
+    def __call__(self, environ, start_response):
+        if cors.is_preflight(environ):
+            start_response("204 No Content", cors.preflight_headers(environ))
+            return [b""]
+        path = environ.get("PATH_INFO") or "/"
+        api, mount, inner = self._resolve(path)
+        if api is None:
+            return self._flask(environ, start_response)
+        started = time.perf_counter()
+        request, oversized = self._read(environ, mount, inner)
+        outcome = self.runtime.pipeline.handle(api, request, oversized=oversized)
+        status, headers, payload = self._render(outcome)
+        if self.runtime.config.access_log:
+            log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status,
+                     (time.perf_counter() - started) * 1000)
+        start_response(status_line(status), headers + cors.response_headers(environ))
+        return [payload]
+
+    def _resolve(self, path: str) -> tuple[MountedApi | None, str, str]:
+        """Which API a path belongs to: (api, mount prefix, path inside the API)."""
+        if path.startswith("/__mock/") or path == "/__mock":
+            return None, "", path
+        single = self.runtime.single
+        if single is not None:
+            return single, "", path
+        head, _, rest = path[1:].partition("/")
+        api = self.runtime.apis.get(head)
+        if api is None:
+            return None, "", path
+        return api, f"/{head}", "/" + rest
+
+    def _read(self, environ, mount: str, inner: str) -> tuple[MockRequest, bool]:
+        wz = Request(environ)
+        wz.max_content_length = self.runtime.config.max_body
+        oversized = False
+        try:
+            body = wz.get_data(cache=False)
+        except RequestEntityTooLarge:
+            body, oversized = b"", True
+        request = MockRequest(
+            method=wz.method,
+            path=inner,
+            query={key: wz.args.getlist(key) for key in wz.args},
+            headers={key.lower(): value for key, value in wz.headers.items()},
+            cookies=dict(wz.cookies),
+            body=body,
+            mount=mount,
+        )
+        return request, oversized
+
+    def _render(self, outcome: Outcome) -> tuple[int, list[tuple[str, str]], bytes]:
+        reply = outcome.reply
+        headers = list(reply.headers.items())
+        payload = b""
+        if reply.body is not None:
+            payload = encode_json(reply.body)
+            headers.append(("Content-Type", "application/json"))
+        if outcome.violations and reply.status >= 400:
+            shown = [v.as_dict() for v in outcome.violations[:MAX_VIOLATIONS_IN_HEADER]]
+            headers.append(("X-Mock-Violations", json.dumps(shown, ensure_ascii=True)))
+        headers.append(("Content-Length", str(len(payload))))
+        return reply.status, headers, payload
+
+    def _flask(self, environ, start_response):
+        """Control API and index: Flask, plus the CORS headers."""
+        extra = cors.response_headers(environ)
+
+        def with_cors(status, headers, exc_info=None):
+            return start_response(status, list(headers) + extra, exc_info)
+
+        return self.flask_wsgi(environ, with_cors)
+
+
+def create_app(config: MockConfig | None = None) -> Flask:
+    """Build a mock server app: all APIs loaded, fixtures applied, control API mounted."""
+    config = config or MockConfig()
+    runtime = MockRuntime(config)
+    app = Flask("mockserver")
+    app.json.sort_keys = False
+    app.extensions["mockserver"] = runtime
+    control.install(app)
+    app.wsgi_app = MockApp(runtime, app.wsgi_app)  # type: ignore[method-assign]
+    return app

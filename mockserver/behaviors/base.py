@@ -1,0 +1,185 @@
+"""What every API's behaviour module provides, with defaults for the generic parts.
+
+An API module subclasses `ApiBehavior` and supplies:
+
+- ``error_body(status, message, **extra)``: the API's own error format;
+- one handler per operationId, marked with ``@handles("operationId")``; a handler takes
+  an `OperationContext` and returns a `Reply` (or raises ``ctx.fail(...)``);
+- ``fake_entity(collection, fake, data)``: a realistic entity for fixture ``generate:``
+  lists, and ``complete_entity`` to fill what a written-out entity may omit;
+- overrides where the real product answers a generic situation its own way (a 403
+  instead of a 401, a 404 for a malformed path parameter, ...).
+
+Everything a behaviour needs arrives in the context; nothing reads Flask globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from ..auth import Credential
+from ..fake import Fake, utcnow
+from ..messages import ApiError, MockRequest, Reply
+from ..spec import Operation
+from ..store import ApiData
+from ..validation import Violation
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling. By default every accepted credential is an administrator."""
+
+    name: str
+    admin: bool = True
+    id: Any = None
+    attributes: dict = field(default_factory=dict)
+
+
+@dataclass
+class OperationContext:
+    """Everything one handler call needs: the request, parsed values, data and helpers."""
+
+    behavior: "ApiBehavior"
+    operation: Operation
+    request: MockRequest
+    path: dict[str, Any]
+    query: dict[str, Any]
+    body: Any
+    violations: list[Violation]
+    principal: Principal | None
+    data: ApiData
+    fake: Fake
+
+    def fail(self, status: int, message: str, **extra) -> ApiError:
+        """An ApiError in this API's format, carrying this request's violations."""
+        return self.behavior.error(status, message, violations=self.violations, **extra)
+
+    def link(self, path: str) -> str:
+        """A path as the client must request it here (mount prefix included)."""
+        return f"{self.request.mount}{path}"
+
+    def now(self) -> datetime:
+        """The current time (one place to change for tests that need a fixed clock)."""
+        return utcnow()
+
+
+Handler = Callable[[OperationContext], Reply]
+
+
+def handles(operation_id: str) -> Callable[[Handler], Handler]:
+    """Mark a behaviour method as the handler of an operationId."""
+
+    def mark(func: Handler) -> Handler:
+        func.__mock_operation__ = operation_id  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def describe(violations: list[Violation], limit: int = 3) -> str:
+    """A short human sentence for the first few violations."""
+    parts = []
+    for v in violations[:limit]:
+        parts.append(f"{v.field}: {v.message}" if v.field else v.message)
+    more = len(violations) - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+class ApiBehavior:
+    """Base class of every API's behaviour."""
+
+    api_id = ""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+        for name in dir(type(self)):
+            func = getattr(type(self), name)
+            operation_id = getattr(func, "__mock_operation__", None)
+            if operation_id:
+                self._handlers[operation_id] = getattr(self, name)
+
+    # --- the API's error format -------------------------------------------------------
+    def error_body(self, status: int, message: str, **extra) -> Any:
+        """The body the real API sends for an error. Every API overrides this."""
+        return {"status": status, "message": message}
+
+    def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:
+        """An ApiError with this API's body for `status`."""
+        return ApiError(status, self.error_body(status, message, **extra), headers, list(violations))
+
+    # --- generic situations; override where the product differs ----------------------
+    def route_not_found(self, request: MockRequest) -> ApiError:
+        """No documented path matches."""
+        return self.error(404, f"No route for {request.method} {request.path}")
+
+    def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
+        """The path exists, the method does not."""
+        return self.error(405, f"Method {request.method} not allowed",
+                          headers={"Allow": ", ".join(allowed)})
+
+    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
+        """No acceptable credential was presented."""
+        return self.error(401, "Unauthorized")
+
+    def authenticate(self, credential: Credential, data: ApiData) -> Principal:
+        """Map a presented credential to a principal; raise ApiError to refuse it.
+
+        Default: any non-empty credential is accepted as an administrator.
+        """
+        return Principal(name=credential.username or "mock-user", admin=True)
+
+    def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
+        """The answer to an invalid request, by the kind of the first violation."""
+        first = violations[0]
+        if first.location == "path":
+            error = self.route_not_found_for(operation)
+        elif first.keyword == "content-type":
+            error = self.error(415, first.message)
+        else:
+            error = self.error(400, describe(violations), violations=violations)
+        error.violations = list(violations)
+        return error
+
+    def route_not_found_for(self, operation: Operation) -> ApiError:
+        """A path parameter failed its schema: real routers answer that with a 404."""
+        return self.error(404, "Not found")
+
+    def payload_too_large(self, limit: int) -> ApiError:
+        """The body is larger than the server accepts."""
+        return self.error(413, f"Request body exceeds {limit} bytes")
+
+    def internal_error(self) -> ApiError:
+        """An unexpected exception (logged by the pipeline)."""
+        return self.error(500, "Internal server error")
+
+    def not_documented(self, operation: Operation, wanted: str) -> ApiError:
+        """A ``Prefer`` header asked for a response the operation does not document."""
+        documented = ", ".join(str(s) for s in operation.documented_statuses())
+        return self.error(404, f"Prefer asked for {wanted}, which {operation.operation_id} does not document "
+                               f"(documented: {documented})")
+
+    # --- data ---------------------------------------------------------------------------
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+        """A realistic entity of `collection` for ``generate:`` in fixtures.
+
+        `data` holds what is loaded so far, so a child can pick an existing parent.
+        """
+        raise NotImplementedError(f"{self.api_id} cannot generate {collection}")
+
+    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        """Fill the fields a fixture may leave out (timestamps, derived values).
+
+        Raise ValueError("field X: why") for what a schema cannot check (a PEM key, ...).
+        """
+        return entity
+
+    # --- lookup -------------------------------------------------------------------------
+    def handler(self, operation_id: str) -> Handler | None:
+        """The handler for an operationId (None when the module has none)."""
+        return self._handlers.get(operation_id)
+
+    def operation_ids(self) -> set[str]:
+        """Every operationId this module handles."""
+        return set(self._handlers)

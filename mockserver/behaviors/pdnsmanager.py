@@ -1,0 +1,220 @@
+"""PDNS Manager: record credentials with the backend's own order of checks.
+
+What no schema can say, from the document and api-notes.md:
+
+- errors are ``{"error": "..."}``; a missing or unknown session is a 403, not a 401;
+- create and update check, in this order: empty body 400, missing field 422, permission
+  403, bad type 400, invalid PEM key 400, unknown record / credential 404;
+- non-admins may only touch records of domains they hold a permission for, and for them
+  a missing record is a 403;
+- ``paging.total`` counts pages; passwords are never returned.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from ..fake import Fake
+from ..messages import ApiError, MockRequest, Reply
+from ..spec import Operation
+from ..store import ApiData
+from .base import ApiBehavior, OperationContext, Principal, handles
+
+EMPTY_BODY = "The supplied body was empty"
+MISSING_FIELD = "One of the required fields is missing"
+NO_PERMISSION = "You have no permissions for the given record."
+INVALID_TYPE = "The type is invalid."
+INVALID_KEY = "The provided key is invalid."
+NO_RECORD = "The provided record does not exist."
+NO_MATCHING_CREDENTIAL = "No matching credential found."
+
+
+def is_public_key(text: str) -> bool:
+    """True for a PEM public key or a PEM certificate (what openssl_pkey_get_public takes)."""
+    data = text.encode("utf-8", "replace")
+    try:
+        serialization.load_pem_public_key(data)
+        return True
+    except (ValueError, TypeError):
+        pass
+    try:
+        x509.load_pem_x509_certificate(data)
+        return True
+    except ValueError:
+        return False
+
+
+def summary(credential: dict) -> dict:
+    """A credential as the list shows it."""
+    return {"id": credential["id"], "description": credential["description"], "type": credential["type"]}
+
+
+def public_view(credential: dict) -> dict:
+    """A credential as create and get return it: the key for keys, never a password."""
+    out = summary(credential)
+    if credential["type"] == "key":
+        out["key"] = credential["key"]
+    return out
+
+
+class Behavior(ApiBehavior):
+    """PDNS Manager's record-credential endpoints."""
+
+    api_id = "pdnsmanager"
+
+    def error_body(self, status: int, message: str, **extra) -> dict:
+        return {"error": message, **extra}
+
+    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
+        return self.error(403, "No valid authentication token suplied", code="invalid_session")
+
+    def route_not_found_for(self, operation: Operation) -> ApiError:
+        return self.error(404, "Not found")
+
+    def authenticate(self, credential, data: ApiData) -> Principal:
+        session = data["sessions"].get(credential.token)
+        if session is not None:
+            user = data["users"].find(name=session["username"])
+            if user is not None:
+                return Principal(name=user["name"], admin=user["type"] == "admin", id=user["id"],
+                                 attributes={"domains": frozenset(user.get("permissions") or ())})
+            return Principal(name=session["username"], admin=True)
+        return Principal(name="admin", admin=True)
+
+    # --- shared checks, in the backend's order --------------------------------------------
+    def _require_body(self, ctx: OperationContext) -> dict:
+        if any(v.keyword in ("parse", "content-type") for v in ctx.violations) \
+                or not isinstance(ctx.body, dict) or not ctx.body:
+            raise ctx.fail(400, EMPTY_BODY)
+        return ctx.body
+
+    def _require_fields(self, ctx: OperationContext) -> None:
+        if any(v.keyword == "required" and v.location == "body" for v in ctx.violations):
+            raise ctx.fail(422, MISSING_FIELD)
+
+    def _require_permission(self, ctx: OperationContext, record_id: int,
+                            message: str = NO_PERMISSION) -> dict | None:
+        """The record when the caller may touch it; 403 otherwise (and for non-admins, if missing)."""
+        record = ctx.data["records"].get(record_id)
+        principal = ctx.principal
+        if principal.admin:
+            return record
+        if record is None or record["domain"] not in principal.attributes.get("domains", ()):
+            raise ctx.fail(403, message)
+        return record
+
+    def _require_valid_values(self, ctx: OperationContext, body: dict) -> None:
+        for v in ctx.violations:
+            if v.pointer == "/type":
+                raise ctx.fail(400, INVALID_TYPE)
+        if ctx.violations:
+            first = ctx.violations[0]
+            raise ctx.fail(400, f"{first.field}: {first.message}" if first.field else first.message)
+        if body.get("type") == "key" and not is_public_key(body["key"]):
+            raise ctx.fail(400, INVALID_KEY)
+
+    # --- sessions -------------------------------------------------------------------------
+    @handles("createSession")
+    def create_session(self, ctx: OperationContext) -> Reply:
+        body = self._require_body(ctx)
+        self._require_fields(ctx)
+        if ctx.violations:
+            raise ctx.fail(422, MISSING_FIELD)
+        token = secrets.token_hex(16)
+        ctx.data["sessions"].add({"token": token, "username": body["username"]})
+        return Reply(201, {"username": body["username"], "token": token})
+
+    # --- credentials ----------------------------------------------------------------------
+    @handles("listCredentials")
+    def list_credentials(self, ctx: OperationContext) -> Reply:
+        record_id = ctx.path["recordId"]
+        self._require_permission(ctx, record_id)
+        credentials = ctx.data["credentials"]
+        page = ctx.query.get("page", 1)
+        size = ctx.query.get("pagesize")
+        if size is None:
+            rows = credentials.where("record", record_id)
+            return Reply(200, {"paging": {"page": 1, "total": 1}, "results": [summary(c) for c in rows]})
+        count = credentials.count_where("record", record_id)
+        start = (page - 1) * size
+        rows = credentials.where("record", record_id)[start:start + size] if start < count else []
+        return Reply(200, {"paging": {"page": page, "total": math.ceil(count / size), "pagesize": size},
+                           "results": [summary(c) for c in rows]})
+
+    @handles("createCredential")
+    def create_credential(self, ctx: OperationContext) -> Reply:
+        body = self._require_body(ctx)
+        self._require_fields(ctx)
+        record_id = ctx.path["recordId"]
+        record = self._require_permission(ctx, record_id)
+        self._require_valid_values(ctx, body)
+        if record is None:
+            raise ctx.fail(404, NO_RECORD)
+        entity = {"record": record_id, "description": body["description"], "type": body["type"]}
+        entity[body["type"]] = body[body["type"]]
+        stored = ctx.data["credentials"].add(entity)
+        return Reply(201, public_view(stored))
+
+    @handles("getCredential")
+    def get_credential(self, ctx: OperationContext) -> Reply:
+        self._require_permission(ctx, ctx.path["recordId"])
+        credential = self._credential_of_record(ctx)
+        return Reply(200, public_view(credential))
+
+    @handles("updateCredential")
+    def update_credential(self, ctx: OperationContext) -> Reply:
+        body = self._require_body(ctx)
+        self._require_fields(ctx)
+        self._require_permission(ctx, ctx.path["recordId"])
+        self._require_valid_values(ctx, body)
+        credential = self._credential_of_record(ctx)
+        changed = {k: body[k] for k in ("description", "type", "key", "password") if k in body}
+        final_type = changed.get("type", credential["type"])
+        if final_type == "key" and "key" in changed and not is_public_key(changed["key"]):
+            raise ctx.fail(400, INVALID_KEY)
+        updated = {**credential, **changed}
+        updated.pop("password" if final_type == "key" else "key", None)  # one kind of secret only
+        ctx.data["credentials"].put(updated)
+        return Reply(204)
+
+    @handles("deleteCredential")
+    def delete_credential(self, ctx: OperationContext) -> Reply:
+        record_id, credential_id = ctx.path["recordId"], ctx.path["credentialId"]
+        self._require_permission(ctx, record_id, "You have no permission for this record")
+        credential = ctx.data["credentials"].get(credential_id)
+        if credential is None or credential["record"] != record_id:
+            raise ctx.fail(404, f"No credential found for id {credential_id}")
+        ctx.data["credentials"].remove(credential_id)
+        return Reply(204)
+
+    def _credential_of_record(self, ctx: OperationContext) -> dict:
+        credential = ctx.data["credentials"].get(ctx.path["credentialId"])
+        if credential is None or credential["record"] != ctx.path["recordId"]:
+            raise ctx.fail(404, NO_MATCHING_CREDENTIAL)
+        return credential
+
+    # --- data -----------------------------------------------------------------------------
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+        if collection != "credentials":
+            return super().fake_entity(collection, fake, data)
+        records = [r["id"] for r in data["records"]]
+        entity = {"record": fake.rng.choice(records) if records else 1,
+                  "description": fake.faker.sentence(nb_words=4).rstrip(".")}
+        if fake.rng.random() < 0.5:
+            seed = fake.rng.getrandbits(256).to_bytes(32, "big")
+            public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key()
+            entity.update(type="key", key=public.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+        else:
+            entity.update(type="password", password=fake.faker.password(length=16))
+        return entity
+
+    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        if collection == "credentials" and entity.get("type") == "key" and not is_public_key(entity["key"]):
+            raise ValueError("field key: not a PEM public key or certificate")
+        return entity

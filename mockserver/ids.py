@@ -1,0 +1,82 @@
+"""Id factories that make ids look like each real product's: integers, ULIDs, UUIDs.
+
+Randomness comes from the caller's seeded `random.Random`, so ``--seed N`` gives the
+same ids on every start.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from datetime import datetime
+
+from ulid import ULID
+
+
+class IntegerIds:
+    """1, 2, 3, ... continuing after the largest id already stored (as a database sequence)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        """The next free id."""
+        self._last += 1
+        return self._last
+
+    def observe(self, key) -> None:
+        """Note an id that arrived from outside (fixtures), so new ids never collide with it."""
+        if isinstance(key, int) and key > self._last:
+            self._last = key
+
+
+class UlidIds:
+    """ULIDs: a millisecond timestamp plus 80 random bits, sortable by creation time."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def next(self, at: datetime | None = None) -> str:
+        """A new ULID for `at` (default: now)."""
+        millis = int((at.timestamp() if at else time.time()) * 1000)
+        return str(ULID(millis.to_bytes(6, "big") + self._rng.getrandbits(80).to_bytes(10, "big")))
+
+    def observe(self, key) -> None:
+        """ULIDs never collide in practice; nothing to remember."""
+
+
+class UuidIds:
+    """Random (version 4) UUIDs as strings."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def next(self) -> str:
+        """A new UUID string."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def observe(self, key) -> None:
+        """Random UUIDs never collide in practice; nothing to remember."""
+
+
+class NaturalKeys:
+    """The entity brings its own key (a username, a project name): nothing to generate."""
+
+    def next(self):
+        """Natural keys cannot be generated."""
+        raise TypeError("this collection's entities carry their own key")
+
+    def observe(self, key) -> None:
+        """Nothing to remember."""
+
+
+def id_factory(strategy: str, rng: random.Random):
+    """The factory for a collection's ``ids`` strategy."""
+    if strategy == "integer":
+        return IntegerIds()
+    if strategy == "ulid":
+        return UlidIds(rng)
+    if strategy == "uuid":
+        return UuidIds(rng)
+    return NaturalKeys()

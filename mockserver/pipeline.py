@@ -1,0 +1,112 @@
+"""The flow of one API request: route, steer, authenticate, validate, behave.
+
+``handle`` turns a `MockRequest` into an `Outcome` (the reply plus what the journal and
+the ``X-Mock-Violations`` header need). Every rejection is built by the API's behaviour,
+so it is in that API's own format; an unexpected exception is logged and answered with
+the API's own 500. The pipeline itself is plain Python: tests drive it without a server.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from .auth import find_credential
+from .behaviors.base import OperationContext
+from .fake import Fake
+from .messages import ApiError, MockRequest, Reply
+from .prefer import parse_prefer, steer
+from .registry import MountedApi
+from .routing import NoRoute
+from .spec import Operation
+from .store import Store
+from .validation import Violation, check_request, check_response
+
+log = logging.getLogger("mockserver")
+
+
+class ContractDrift(AssertionError):
+    """The mock answered something its own spec does not allow (raised in strict mode)."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one request."""
+
+    reply: Reply
+    operation: Operation | None = None
+    violations: list[Violation] = field(default_factory=list)
+
+
+class Pipeline:
+    """Serve API requests against one store."""
+
+    def __init__(self, store: Store, fake: Fake, *, max_body: int, check_responses: bool = False):
+        self.store = store
+        self.fake = fake
+        self.max_body = max_body
+        self.check_responses = check_responses
+
+    def handle(self, api: MountedApi, request: MockRequest, *, oversized: bool = False) -> Outcome:
+        """Answer one request to `api`; never raises except ContractDrift in strict mode."""
+        outcome = self._answer(api, request, oversized)
+        if self.check_responses and outcome.operation is not None:
+            self._check_contract(outcome)
+        return outcome
+
+    def _answer(self, api: MountedApi, request: MockRequest, oversized: bool) -> Outcome:
+        behavior = api.behavior
+        operation = None
+        try:
+            if oversized:
+                raise behavior.payload_too_large(self.max_body)
+            route = api.router.match(request.method, request.path)
+            if isinstance(route, NoRoute):
+                if route.status == 405:
+                    raise behavior.method_not_allowed(request, route.allowed)
+                raise behavior.route_not_found(request)
+            operation = route.operation
+
+            prefs = parse_prefer(request.header("prefer"))
+            if prefs.steers or prefs.problem:
+                return Outcome(steer(operation, prefs, self.fake, behavior.not_documented), operation)
+
+            auth = find_credential(operation, api.spec.security_schemes, request)
+            if auth.required and auth.credential is None:
+                error = behavior.unauthenticated(request, operation, auth.problem)
+                error.violations = [Violation(auth.location, auth.pointer, auth.problem, "security")]
+                raise error
+            principal = None
+            if auth.credential is not None:
+                with self.store.lock:
+                    principal = behavior.authenticate(auth.credential, self.store.api(api.api_id))
+
+            parsed = check_request(operation, request, route.path_params)
+            if parsed.violations and not operation.handler_validates:
+                raise behavior.reject(operation, parsed.violations)
+
+            handler = behavior.handler(operation.operation_id)
+            with self.store.lock:
+                data = self.store.api(api.api_id)
+                context = OperationContext(behavior=behavior, operation=operation, request=request,
+                                           path=parsed.path, query=parsed.query, body=parsed.body,
+                                           violations=parsed.violations, principal=principal,
+                                           data=data, fake=self.fake)
+                reply = handler(context)
+            return Outcome(reply, operation, parsed.violations)
+        except ApiError as error:
+            return Outcome(error.as_reply(), operation, error.violations)
+        except Exception:  # noqa: BLE001 - the one place that turns any bug into the API's 500
+            log.exception("unexpected error serving %s %s%s", request.method, request.mount, request.path)
+            return Outcome(behavior.internal_error().as_reply(), operation)
+
+    def _check_contract(self, outcome: Outcome) -> None:
+        reply, operation = outcome.reply, outcome.operation
+        headers = dict(reply.headers)
+        if reply.body is not None:
+            headers.setdefault("Content-Type", "application/json")
+        problems = check_response(operation, reply.status, headers, reply.body)
+        if problems:
+            details = "; ".join(f"{p.pointer or '(body)'}: {p.message}" for p in problems)
+            raise ContractDrift(f"{operation.api_id} {operation.operation_id} answered {reply.status} "
+                                f"outside its spec: {details}\nbody: {reply.body!r}")

@@ -1,0 +1,95 @@
+"""The ``Prefer`` header: let a client ask for a specific documented response.
+
+``Prefer: code=404`` answers the operation's documented 404; ``Prefer: example=NAME``
+picks a named example (of any documented response, or of the one `code` names). The
+body comes from, in this order: the named example, the response's first example, the
+schema's own example, a body generated from the schema. A steered response never touches
+the store, and skips authentication and validation, so an app can reach any error screen
+on demand. A code or example the spec does not document is a 404 that says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fake import Fake
+from .messages import Reply
+from .spec import Operation, ResponseSpec
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What a Prefer header asks for."""
+
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    seed: int | None = None
+    problem: str = ""  # a malformed preference, reported instead of silently ignored
+
+    @property
+    def steers(self) -> bool:
+        """True when the client asked for a particular response."""
+        return self.code is not None or self.example is not None
+
+
+def parse_prefer(header: str | None) -> Preferences:
+    """Parse ``code=404, example=notFound`` (commas or semicolons between preferences)."""
+    if not header:
+        return Preferences()
+    values: dict[str, str] = {}
+    for part in header.replace(";", ",").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            values[name.strip().lower()] = value.strip().strip('"')
+    code, seed, problem = None, None, ""
+    if "code" in values:
+        if values["code"].isdigit():
+            code = int(values["code"])
+        else:
+            problem = f"Prefer code={values['code']!r} is not a status code"
+    if "seed" in values:
+        if values["seed"].lstrip("-").isdigit():
+            seed = int(values["seed"])
+        else:
+            problem = f"Prefer seed={values['seed']!r} is not an integer"
+    return Preferences(code=code, example=values.get("example") or None,
+                       dynamic=values.get("dynamic", "").lower() == "true", seed=seed, problem=problem)
+
+
+def _pick(operation: Operation, prefs: Preferences) -> ResponseSpec | None:
+    if prefs.code is not None:
+        return operation.responses.get(str(prefs.code))
+    for status in sorted(operation.responses):
+        if prefs.example in operation.responses[status].examples:
+            return operation.responses[status]
+    return None
+
+
+def steer(operation: Operation, prefs: Preferences, fake: Fake, not_documented) -> Reply:
+    """The documented response a Prefer header asks for.
+
+    `not_documented(operation, wanted)` builds the API's own 404 when the spec has no
+    such response.
+    """
+    if prefs.problem:
+        raise not_documented(operation, prefs.problem)
+    response = _pick(operation, prefs)
+    wanted = (f"code={prefs.code}" if prefs.code is not None else "") + \
+             (f" example={prefs.example}" if prefs.example else "")
+    if response is None:
+        raise not_documented(operation, wanted.strip())
+    status = int(response.status)
+    headers = {h.name: str(h.example) for h in response.headers if h.example is not None}
+    if response.schema is None:
+        return Reply(status, None, headers)
+    if prefs.example is not None:
+        found, body = response.example(prefs.example)
+        if not found:
+            raise not_documented(operation, wanted.strip())
+        return Reply(status, body, headers)
+    found, body = response.example()
+    if not found or prefs.dynamic:
+        body = (Fake(prefs.seed) if prefs.seed is not None else fake).from_schema(response.schema)
+    return Reply(status, body, headers)
+

@@ -1,0 +1,71 @@
+"""Find the APIs to serve: each spec in ``specs/`` paired with its behaviour module.
+
+API ``<id>`` is ``specs/<id>.yaml`` plus ``mockserver/behaviors/<id>.py``. Start-up checks
+that they agree: every operation in the spec has a handler, and no handler is left
+without an operation, so a spec edit can never leave an endpoint silently unserved.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .behaviors.base import ApiBehavior
+from .routing import Router
+from .spec import ApiSpec, SpecError, load_spec
+
+API_IDS = ("cloudplans", "versori", "pdnsmanager", "awx", "apinizer")
+DEFAULT_SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
+
+
+@dataclass
+class MountedApi:
+    """One API ready to serve: its spec, router and behaviour."""
+
+    spec: ApiSpec
+    router: Router
+    behavior: ApiBehavior
+
+    @property
+    def api_id(self) -> str:
+        """The API's id, which is also its mount prefix."""
+        return self.spec.api_id
+
+
+def load_behavior(api_id: str) -> ApiBehavior:
+    """Instantiate ``mockserver.behaviors.<api_id>.Behavior``."""
+    try:
+        module = importlib.import_module(f"mockserver.behaviors.{api_id}")
+    except ModuleNotFoundError as exc:
+        raise SpecError(f"no behaviour module mockserver/behaviors/{api_id}.py") from exc
+    return module.Behavior()
+
+
+def mount(spec: ApiSpec) -> MountedApi:
+    """Pair a spec with its behaviour and check they cover each other."""
+    behavior = load_behavior(spec.api_id)
+    in_spec = {op.operation_id for op in spec.operations}
+    missing = sorted(in_spec - behavior.operation_ids())
+    extra = sorted(behavior.operation_ids() - in_spec)
+    if missing:
+        raise SpecError(f"{spec.source.name}: no handler in behaviors/{spec.api_id}.py for {missing}")
+    if extra:
+        raise SpecError(f"behaviors/{spec.api_id}.py handles operations not in the spec: {extra}")
+    return MountedApi(spec=spec, router=Router(spec), behavior=behavior)
+
+
+def load_apis(spec_dir: Path | None = None, only: list[str] | None = None) -> dict[str, MountedApi]:
+    """Load and mount every API (or only the ids given), in the canonical order."""
+    spec_dir = Path(spec_dir or DEFAULT_SPEC_DIR)
+    wanted = list(only or API_IDS)
+    unknown = [a for a in wanted if a not in API_IDS]
+    if unknown:
+        raise SpecError(f"unknown API id(s) {unknown}; choose from {', '.join(API_IDS)}")
+    apis = {}
+    for api_id in wanted:
+        path = spec_dir / f"{api_id}.yaml"
+        if not path.exists():
+            raise SpecError(f"missing spec {path}")
+        apis[api_id] = mount(load_spec(path, api_id))
+    return apis

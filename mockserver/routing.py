@@ -1,0 +1,89 @@
+"""Match a method and a path inside one API to a documented operation.
+
+Paths are matched segment by segment against the spec's templates; a template with more
+literal segments wins over one with more parameters (``/credential_types/`` before
+``/{id}/``), as every real router does. A path no template matches is a 404; a path that
+matches with another method is a 405 that knows which methods would have worked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .spec import ApiSpec, Operation
+
+_PARAM = re.compile(r"\{([^}/]+)\}")
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    """A routed request: the operation and its raw (string) path parameters."""
+
+    operation: Operation
+    path_params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class NoRoute:
+    """No operation answers this request; `allowed` is non-empty for a 405."""
+
+    path: str
+    method: str
+    allowed: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> int:
+        """404 for an unknown path, 405 for a known path with the wrong method."""
+        return 405 if self.allowed else 404
+
+
+@dataclass(frozen=True)
+class _Template:
+    pattern: re.Pattern
+    literal_segments: int
+    operations: dict[str, Operation]
+
+
+def _compile_template(path: str, optional_slash: bool) -> re.Pattern:
+    regex, last = "", 0
+    for m in _PARAM.finditer(path):
+        regex += re.escape(path[last:m.start()]) + f"(?P<{m.group(1)}>[^/]+)"
+        last = m.end()
+    regex += re.escape(path[last:])
+    if optional_slash:
+        regex = regex.rstrip("/") + "/?"
+    return re.compile(f"^{regex}$")
+
+
+class Router:
+    """All of one API's templates, compiled once."""
+
+    def __init__(self, spec: ApiSpec):
+        by_path: dict[str, dict[str, Operation]] = {}
+        for op in spec.operations:
+            by_path.setdefault(op.path, {})[op.method] = op
+        templates = [
+            _Template(
+                pattern=_compile_template(path, spec.trailing_slash_optional),
+                literal_segments=sum(1 for s in path.split("/") if s and not _PARAM.search(s)),
+                operations=ops,
+            )
+            for path, ops in by_path.items()
+        ]
+        # Most specific first: more literal segments, then longer templates.
+        self._templates = sorted(templates, key=lambda t: (-t.literal_segments, -len(t.pattern.pattern)))
+
+    def match(self, method: str, path: str) -> RouteMatch | NoRoute:
+        """Route a request, or say why it cannot be routed."""
+        method = method.upper()
+        allowed: list[str] = []
+        for template in self._templates:
+            m = template.pattern.match(path)
+            if m is None:
+                continue
+            operation = template.operations.get(method)
+            if operation is not None:
+                return RouteMatch(operation, m.groupdict())
+            allowed.extend(template.operations)
+        return NoRoute(path, method, tuple(sorted(set(allowed))))

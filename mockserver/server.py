@@ -1,0 +1,28 @@
+"""Serve an app with a production-grade, multi-threaded WSGI server (waitress).
+
+One process, many threads: the state lives in this process's memory, so the server must
+never fork workers. Waitress is pure Python, needs no compiler and is thread-based.
+"""
+
+from __future__ import annotations
+
+from waitress.server import create_server
+
+
+def make_server(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
+    """A bound, not yet running server (``port=0`` picks a free port: see ``.effective_port``)."""
+    return create_server(app, host=host, port=port, threads=threads, ident="mockserver",
+                         # the app enforces its own 1 MiB limit in each API's error format
+                         max_request_body_size=64 * 1024 * 1024, clear_untrusted_proxy_headers=True)
+
+
+def serve(app, host: str, port: int, threads: int = 8, announce=print) -> None:
+    """Run until interrupted."""
+    server = make_server(app, host, port, threads)
+    announce(f"mockserver: listening on http://{host}:{server.effective_port}/")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,325 @@
+"""Load OpenAPI 3.1 specs once at start-up and compile what every request needs.
+
+A spec file becomes an `ApiSpec`: its operations, each with parameters, request body and
+documented responses. Every `$ref` is resolved and every JSON Schema validator is built
+here, so serving a request never parses YAML, resolves a reference or compiles a schema.
+
+The `x-mock-*` extensions a spec may carry are collected as plain data:
+
+- root ``x-mock-collections``: the entities the API keeps in the store (key, id
+  strategy, indexes, references to parent collections, the schema fixtures must meet);
+- root ``x-mock-trailing-slash: optional``: the same path without (or with) the final
+  slash is routed too;
+- operation ``x-mock-validation: handler``: the behaviour module, not the generic
+  pipeline, turns request violations into a response (for APIs whose real order of
+  checks interleaves validation with permission and existence checks);
+- security scheme ``x-mock-any-cookie: true``: any cookie satisfies an ``apiKey`` cookie
+  scheme (the vendor does not document its cookie's real name).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class SpecError(Exception):
+    """A spec cannot be loaded or compiled; the message names the file and the spot."""
+
+
+def compile_schema(schema: dict, where: str) -> Draft202012Validator:
+    """Build a validator for an already dereferenced schema, failing loudly if it is bad."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise SpecError(f"{where}: invalid JSON Schema: {exc.message}") from exc
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One path, query, header or cookie parameter of an operation."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict
+    validator: Draft202012Validator
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    """The request body an operation accepts, by media type."""
+
+    required: bool
+    schemas: dict[str, dict]
+    validators: dict[str, Draft202012Validator]
+
+
+@dataclass(frozen=True)
+class ResponseHeader:
+    """A documented response header."""
+
+    name: str
+    required: bool
+    schema: dict
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """One documented response: status key ("201", "default"), body schema, examples."""
+
+    status: str
+    description: str
+    media_type: str | None
+    schema: dict | None
+    validator: Draft202012Validator | None
+    examples: dict[str, Any]
+    headers: tuple[ResponseHeader, ...] = ()
+
+    def example(self, name: str | None = None) -> tuple[bool, Any]:
+        """Return (found, value) for a named example, or the first one when name is None."""
+        if name is not None:
+            return (name in self.examples, self.examples.get(name))
+        if self.examples:
+            return True, next(iter(self.examples.values()))
+        if self.schema is not None and "example" in self.schema:
+            return True, self.schema["example"]
+        if self.schema is not None and self.schema.get("examples"):
+            return True, self.schema["examples"][0]
+        return False, None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation with everything needed to serve it."""
+
+    api_id: str
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    parameters: tuple[Parameter, ...]
+    body: RequestBody | None
+    responses: dict[str, ResponseSpec]
+    security: tuple[dict[str, list], ...]
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def handler_validates(self) -> bool:
+        """True when the behaviour module decides what request violations answer."""
+        return self.extensions.get("x-mock-validation") == "handler"
+
+    def response_for(self, status: int) -> ResponseSpec | None:
+        """The documented response that covers a status: exact, then 4XX-style, then default."""
+        exact = self.responses.get(str(status))
+        if exact is not None:
+            return exact
+        ranged = self.responses.get(f"{str(status)[0]}XX")
+        if ranged is not None:
+            return ranged
+        return self.responses.get("default")
+
+    def documented_statuses(self) -> list[int]:
+        """The explicit status codes the operation documents (not ranges or default)."""
+        return sorted(int(key) for key in self.responses if key.isdigit())
+
+
+@dataclass(frozen=True)
+class CollectionLayout:
+    """How the store keeps one kind of entity of an API (from ``x-mock-collections``)."""
+
+    name: str
+    key: str
+    ids: str  # "integer" | "ulid" | "uuid" | "none" (the entity brings its own key)
+    indexes: tuple[str, ...]
+    references: dict[str, str]  # field -> parent collection it must name
+    schema: dict | None
+    validator: Draft202012Validator | None
+
+
+@dataclass
+class ApiSpec:
+    """A loaded spec: operations plus the API-wide settings the mock needs."""
+
+    api_id: str
+    title: str
+    source: Path
+    document: dict
+    operations: list[Operation]
+    security_schemes: dict[str, dict]
+    collections: dict[str, CollectionLayout]
+    trailing_slash_optional: bool
+
+    def operation(self, operation_id: str) -> Operation:
+        """Look an operation up by its operationId."""
+        for op in self.operations:
+            if op.operation_id == operation_id:
+                return op
+        raise KeyError(operation_id)
+
+
+def _resolve_pointer(document: dict, ref: str, source: Path) -> Any:
+    if not ref.startswith("#/"):
+        raise SpecError(f"{source}: only local $refs are supported, got {ref!r}")
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise SpecError(f"{source}: unresolvable $ref {ref!r}")
+    return node
+
+
+def dereference(document: dict, source: Path) -> dict:
+    """Return a copy of the document with every local ``$ref`` replaced by its target.
+
+    Sibling keywords next to a ``$ref`` (allowed in OpenAPI 3.1) override the target's.
+    A reference cycle is a SpecError: the specs here never need recursive schemas, and a
+    flat schema validates faster.
+    """
+
+    def walk(node: Any, active: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node and isinstance(node["$ref"], str):
+                ref = node["$ref"]
+                if ref in active:
+                    raise SpecError(f"{source}: $ref cycle through {ref!r}")
+                target = walk(_resolve_pointer(document, ref, source), active + (ref,))
+                siblings = {k: walk(v, active) for k, v in node.items() if k != "$ref"}
+                if not siblings:
+                    return target
+                merged = dict(target) if isinstance(target, dict) else {}
+                merged.update(siblings)
+                return merged
+            return {k: walk(v, active) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, active) for v in node]
+        return node
+
+    return walk(copy.deepcopy(document), ())
+
+
+def _examples_of(media: dict) -> dict[str, Any]:
+    examples = {}
+    for name, example in (media.get("examples") or {}).items():
+        if isinstance(example, dict) and "value" in example:
+            examples[name] = example["value"]
+    if "example" in media:
+        examples.setdefault("default", media["example"])
+    return examples
+
+
+def _compile_response(status: str, raw: dict, where: str) -> ResponseSpec:
+    content = raw.get("content") or {}
+    media_type, media = next(iter(content.items()), (None, {}))
+    schema = media.get("schema") if media else None
+    validator = compile_schema(schema, f"{where} response {status}") if schema is not None else None
+    headers = tuple(
+        ResponseHeader(name=name, required=bool(h.get("required")), schema=h.get("schema") or {},
+                       example=h.get("example", (h.get("schema") or {}).get("example")))
+        for name, h in (raw.get("headers") or {}).items()
+    )
+    return ResponseSpec(status=status, description=raw.get("description", ""),
+                        media_type=media_type, schema=schema, validator=validator,
+                        examples=_examples_of(media or {}), headers=headers)
+
+
+def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item: dict,
+                       root_security: list, source: Path) -> Operation:
+    where = f"{source.name}: {method.upper()} {path}"
+    operation_id = raw.get("operationId")
+    if not operation_id:
+        raise SpecError(f"{where}: every operation needs an operationId (it names its behaviour)")
+
+    merged: dict[tuple[str, str], dict] = {}
+    for param in list(path_item.get("parameters") or []) + list(raw.get("parameters") or []):
+        merged[(param["name"], param["in"])] = param  # operation-level wins, as OpenAPI says
+    parameters = tuple(
+        Parameter(name=p["name"], location=p["in"], required=bool(p.get("required")),
+                  schema=p.get("schema") or {},
+                  validator=compile_schema(p.get("schema") or {}, f"{where} parameter {p['name']}"))
+        for p in merged.values()
+    )
+
+    body = None
+    if "requestBody" in raw:
+        content = raw["requestBody"].get("content") or {}
+        schemas = {mt.lower(): (media.get("schema") or {}) for mt, media in content.items()}
+        body = RequestBody(
+            required=bool(raw["requestBody"].get("required")),
+            schemas=schemas,
+            validators={mt: compile_schema(s, f"{where} request body") for mt, s in schemas.items()},
+        )
+
+    responses = {str(status): _compile_response(str(status), resp, where)
+                 for status, resp in (raw.get("responses") or {}).items()}
+    security = raw.get("security", root_security)
+    extensions = {k: v for k, v in raw.items() if k.startswith("x-mock-")}
+    return Operation(api_id=api_id, operation_id=operation_id, method=method.upper(), path=path,
+                     summary=raw.get("summary", ""), parameters=parameters, body=body,
+                     responses=responses, security=tuple(security or ()), extensions=extensions)
+
+
+def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]:
+    layouts = {}
+    for name, spec in (raw or {}).items():
+        schema = spec.get("schema")
+        layouts[name] = CollectionLayout(
+            name=name,
+            key=spec.get("key", "id"),
+            ids=spec.get("ids", "integer"),
+            indexes=tuple(spec.get("indexes") or ()),
+            references=dict(spec.get("references") or {}),
+            schema=schema,
+            validator=compile_schema(schema, f"{source.name}: collection {name}") if schema else None,
+        )
+        if layouts[name].ids not in ("integer", "ulid", "uuid", "none"):
+            raise SpecError(f"{source.name}: collection {name}: unknown ids strategy {layouts[name].ids!r}")
+    return layouts
+
+
+def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
+    """Load, dereference and compile one spec file. The API id defaults to the file stem."""
+    path = Path(path)
+    api_id = api_id or path.stem
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read spec: {exc}") from exc
+    if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3.1"):
+        raise SpecError(f"{path}: not an OpenAPI 3.1 document")
+    document = dereference(raw, path)
+
+    root_security = document.get("security") or []
+    operations = []
+    for route, path_item in (document.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if method in path_item:
+                operations.append(_compile_operation(api_id, route, method, path_item[method],
+                                                     path_item, root_security, path))
+    ids = [op.operation_id for op in operations]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise SpecError(f"{path}: duplicate operationIds {sorted(duplicates)}")
+
+    return ApiSpec(
+        api_id=api_id,
+        title=(document.get("info") or {}).get("title", api_id),
+        source=path,
+        document=document,
+        operations=operations,
+        security_schemes=((document.get("components") or {}).get("securitySchemes") or {}),
+        collections=_compile_collections(document.get("x-mock-collections"), path),
+        trailing_slash_optional=document.get("x-mock-trailing-slash") == "optional",
+    )

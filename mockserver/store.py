@@ -1,0 +1,166 @@
+"""The in-memory, thread-safe state every API reads and writes.
+
+The store holds, per API, named collections of entities (plain dicts). One re-entrant
+lock guards it all: the pipeline runs each behaviour inside ``with store.lock`` so a
+check-then-act (is the username taken? then insert) is atomic, and readers never see a
+half-made change.
+
+Convention that keeps serialisation safe outside the lock: stored entities are treated
+as immutable values. A change replaces the entity (``collection.put``) instead of editing
+it or its nested lists in place, so a response being encoded on another thread keeps
+seeing a consistent, older value.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any, Iterator
+
+from .ids import id_factory
+from .spec import CollectionLayout
+
+
+class DuplicateKeyError(KeyError):
+    """An entity with this key is already stored."""
+
+
+class Collection:
+    """Entities of one kind, by key, in insertion order, with optional field indexes.
+
+    An index keeps, for each value of a field (a parent id, say), the keys that have it
+    in insertion order, so listing one parent's children costs by their number, not by
+    the size of the whole collection.
+    """
+
+    def __init__(self, layout: CollectionLayout, rng: random.Random):
+        self.layout = layout
+        self.key = layout.key
+        self.ids = id_factory(layout.ids, rng)
+        self._items: dict[Any, dict] = {}
+        self._indexes: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in layout.indexes}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(list(self._items.values()))
+
+    def __contains__(self, key) -> bool:
+        return key in self._items
+
+    def get(self, key, default=None):
+        """The entity stored under `key`, or `default`."""
+        return self._items.get(key, default)
+
+    def new_key(self, **kwargs):
+        """A fresh key from this collection's id strategy."""
+        return self.ids.next(**kwargs)
+
+    def add(self, entity: dict) -> dict:
+        """Store a new entity, assigning a key when it has none; returns what was stored."""
+        entity = dict(entity)
+        if entity.get(self.key) is None:
+            entity[self.key] = self.ids.next()
+        key = entity[self.key]
+        if key in self._items:
+            raise DuplicateKeyError(key)
+        self.ids.observe(key)
+        self._items[key] = entity
+        self._index(entity)
+        return entity
+
+    def put(self, entity: dict) -> dict:
+        """Replace the entity with the same key (keeping its position), or add it."""
+        key = entity[self.key]
+        old = self._items.get(key)
+        if old is None:
+            return self.add(entity)
+        self._unindex(old)
+        entity = dict(entity)
+        self._items[key] = entity
+        self._index(entity)
+        return entity
+
+    def update(self, key, **changes) -> dict:
+        """Replace the entity under `key` by a copy with `changes` applied."""
+        return self.put({**self._items[key], **changes})
+
+    def remove(self, key) -> dict | None:
+        """Delete and return the entity under `key` (None when absent)."""
+        entity = self._items.pop(key, None)
+        if entity is not None:
+            self._unindex(entity)
+        return entity
+
+    def where(self, field: str, value) -> list[dict]:
+        """Entities whose `field` equals `value`, in insertion order."""
+        index = self._indexes.get(field)
+        if index is not None:
+            return [self._items[k] for k in index.get(value, ())]
+        return [e for e in self._items.values() if e.get(field) == value]
+
+    def count_where(self, field: str, value) -> int:
+        """How many entities have `field` equal to `value`."""
+        index = self._indexes.get(field)
+        if index is not None:
+            return len(index.get(value, ()))
+        return sum(1 for e in self._items.values() if e.get(field) == value)
+
+    def find(self, **match) -> dict | None:
+        """The first entity whose fields equal all of `match`."""
+        for entity in self._items.values():
+            if all(entity.get(k) == v for k, v in match.items()):
+                return entity
+        return None
+
+    def clear(self) -> None:
+        """Remove every entity (id sequences keep counting, as a database's would)."""
+        self._items.clear()
+        for index in self._indexes.values():
+            index.clear()
+
+    def _index(self, entity: dict) -> None:
+        for field, index in self._indexes.items():
+            index.setdefault(entity.get(field), {})[entity[self.key]] = None
+
+    def _unindex(self, entity: dict) -> None:
+        for field, index in self._indexes.items():
+            bucket = index.get(entity.get(field))
+            if bucket is not None:
+                bucket.pop(entity[self.key], None)
+                if not bucket:
+                    del index[entity.get(field)]
+
+
+class ApiData(dict):
+    """One API's collections by name: ``data["credentials"]``."""
+
+
+class Store:
+    """All APIs' data behind one lock."""
+
+    def __init__(self, layouts: dict[str, dict[str, CollectionLayout]], rng: random.Random):
+        self.lock = threading.RLock()
+        self._apis = {
+            api_id: ApiData({name: Collection(layout, rng) for name, layout in collections.items()})
+            for api_id, collections in layouts.items()
+        }
+
+    def api(self, api_id: str) -> ApiData:
+        """The collections of one API."""
+        return self._apis[api_id]
+
+    def api_ids(self) -> list[str]:
+        """The APIs this store holds data for."""
+        return list(self._apis)
+
+    def replace_with(self, other: "Store") -> None:
+        """Take over another store's contents (used to swap in a freshly loaded data set)."""
+        with self.lock:
+            self._apis = other._apis
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Number of entities per API and collection."""
+        with self.lock:
+            return {api: {name: len(c) for name, c in data.items()} for api, data in self._apis.items()}
