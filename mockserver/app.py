@@ -122,10 +122,13 @@ class MockApp:
         return self.flask_wsgi(environ, with_cors)
 
 
-def create_app(config: MockConfig | None = None) -> Flask:
-    """Build a mock server app: all APIs loaded, fixtures applied, control API mounted."""
+def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | None = None) -> Flask:
+    """Build a mock server app: all APIs loaded, fixtures applied, control API mounted.
+
+    `apis` lets tests reuse specs loaded once instead of compiling them for every app.
+    """
     config = config or MockConfig()
-    runtime = MockRuntime(config)
+    runtime = MockRuntime(config, apis)
     app = Flask("mockserver")
     app.json.sort_keys = False
     app.extensions["mockserver"] = runtime

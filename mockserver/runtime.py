@@ -20,6 +20,7 @@ class MockConfig:
 
     spec_dir: Path | None = None
     single_api: str | None = None  # serve only this API, mounted at "/"
+    only: list[str] | None = None  # serve only these APIs, each under its usual /<id>
     fixtures: list[Path] = field(default_factory=lambda: [DEFAULT_FIXTURE])
     seed: int | None = None  # None: pick one at start, so reset still restores the same data
     max_body: int = MIB
@@ -30,11 +31,13 @@ class MockConfig:
 class MockRuntime:
     """The state of one server: load everything once, then serve and reset."""
 
-    def __init__(self, config: MockConfig):
+    def __init__(self, config: MockConfig, apis: dict[str, MountedApi] | None = None):
+        """Load specs (unless already-loaded `apis` are given, as tests do) and fixtures."""
         self.config = config
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
-        self.apis: dict[str, MountedApi] = load_apis(
-            config.spec_dir, [config.single_api] if config.single_api else None)
+        if apis is None:
+            apis = load_apis(config.spec_dir, [config.single_api] if config.single_api else config.only)
+        self.apis: dict[str, MountedApi] = apis
         self.fixtures = [read_fixture(path) for path in config.fixtures]
         self.store = build_store(self.apis, self.fixtures, self.seed)
         self.pipeline = Pipeline(self.store, Fake(self.seed), max_body=config.max_body,
