@@ -7,7 +7,7 @@ its own id.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .runtime import MockRuntime
@@ -57,7 +57,12 @@ def index():
 
 def json_http_error(error: HTTPException):
     """Control API errors are JSON too, never Flask's HTML pages."""
-    response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
+    message = error.description
+    if error.code == 404 and not request.path.startswith("/__mock"):
+        rt = runtime()
+        mounts = ", ".join(rt.mount_of(api_id) for api_id in rt.apis)
+        message = f"No API is mounted at {request.path}; APIs are served under {mounts}"
+    response = jsonify(error=error.name.lower().replace(" ", "_"), message=message)
     response.status_code = error.code or 500
     return response
 

@@ -13,6 +13,7 @@ seeing a consistent, older value.
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 from typing import Any, Iterator
@@ -30,7 +31,8 @@ class Collection:
 
     An index keeps, for each value of a field (a parent id, say), the keys that have it
     in insertion order, so listing one parent's children costs by their number, not by
-    the size of the whole collection.
+    the size of the whole collection. An entity whose indexed value changes joins the
+    end of its new group; any other change keeps its place.
     """
 
     def __init__(self, layout: CollectionLayout, rng: random.Random):
@@ -76,10 +78,13 @@ class Collection:
         old = self._items.get(key)
         if old is None:
             return self.add(entity)
-        self._unindex(old)
         entity = dict(entity)
         self._items[key] = entity
-        self._index(entity)
+        for field, index in self._indexes.items():
+            # Re-index only when the value changed, so an edit keeps the entity's place.
+            if old.get(field) != entity.get(field):
+                self._drop_from(index, old, field)
+                index.setdefault(entity.get(field), {})[key] = None
         return entity
 
     def update(self, key, **changes) -> dict:
@@ -126,11 +131,14 @@ class Collection:
 
     def _unindex(self, entity: dict) -> None:
         for field, index in self._indexes.items():
-            bucket = index.get(entity.get(field))
-            if bucket is not None:
-                bucket.pop(entity[self.key], None)
-                if not bucket:
-                    del index[entity.get(field)]
+            self._drop_from(index, entity, field)
+
+    def _drop_from(self, index: dict, entity: dict, field: str) -> None:
+        bucket = index.get(entity.get(field))
+        if bucket is not None:
+            bucket.pop(entity[self.key], None)
+            if not bucket:
+                del index[entity.get(field)]
 
 
 class ApiData(dict):
@@ -159,6 +167,12 @@ class Store:
         """Take over another store's contents (used to swap in a freshly loaded data set)."""
         with self.lock:
             self._apis = other._apis
+
+    def snapshot(self) -> dict[str, dict[str, list[dict]]]:
+        """A deep copy of every entity, per API and collection, in insertion order."""
+        with self.lock:
+            return {api: {name: copy.deepcopy(list(c)) for name, c in data.items()}
+                    for api, data in self._apis.items()}
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Number of entities per API and collection."""

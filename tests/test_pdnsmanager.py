@@ -301,3 +301,9 @@ def test_prefer_on_create_does_not_store(client):
     response = create(client, headers={**ADMIN, "Prefer": "code=201"})
     assert response.status_code == 201
     assert client.get(f"{BASE}/records/2/credentials", headers=ADMIN).json["results"] == before
+
+
+def test_update_keeps_the_list_ordered_by_id(client):
+    client.put(f"{BASE}/records/2/credentials/1", json={"description": "Edited"}, headers=ADMIN)
+    ids = [c["id"] for c in client.get(f"{BASE}/records/2/credentials", headers=ADMIN).json["results"]]
+    assert ids == sorted(ids)

@@ -1,0 +1,50 @@
+"""``mockserver run`` as a user starts it: a real process on a free port."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import requests
+
+from servers import ROOT, cli_server
+
+
+def test_serves_every_api_under_its_prefix():
+    with cli_server() as (base, _):
+        health = requests.get(f"{base}/__mock/health").json()
+        assert health["apis"] == ["cloudplans", "versori", "pdnsmanager", "awx", "apinizer"]
+        response = requests.get(f"{base}/pdnsmanager/records/2/credentials", headers={"X-Authentication": "t"})
+        assert response.status_code == 200
+
+
+def test_single_api_is_served_at_the_root():
+    with cli_server("--api", "pdnsmanager") as (base, _):
+        assert requests.get(f"{base}/records/2/credentials", headers={"X-Authentication": "t"}).status_code == 200
+        assert requests.get(f"{base}/__mock/health").json()["apis"] == ["pdnsmanager"]
+
+
+def test_seed_gives_the_same_data_on_every_start():
+    def listing():
+        with cli_server("--api", "pdnsmanager", "--seed", "42") as (base, _):
+            return [requests.get(f"{base}/records/{r}/credentials", headers={"X-Authentication": "t"}).json()
+                    for r in range(1, 6)]
+
+    assert listing() == listing()
+
+
+def test_bad_fixture_stops_start_up_with_a_clear_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apis:\n  pdnsmanager:\n    records:\n      - {id: 1, domain: 99, name: x, type: A, content: c}\n")
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", "0", "--fixtures", str(bad)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"{bad}: pdnsmanager.records[0]: field domain: no domains entity with key 99" in result.stderr
+
+
+def test_help_lists_the_options():
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--api", "--seed", "--fixtures"):
+        assert option in result.stdout

@@ -1,0 +1,59 @@
+"""Unit tests of mockserver.prefer: parsing and steering."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.fake import Fake
+from mockserver.messages import ApiError
+from mockserver.prefer import parse_prefer, steer
+from mockserver.spec import load_spec
+from tiny import tiny_spec_file
+
+
+def not_documented(operation, wanted):
+    return ApiError(404, {"message": wanted})
+
+
+@pytest.fixture
+def spec(tmp_path):
+    return load_spec(tiny_spec_file(tmp_path), "tiny")
+
+
+def test_parse_accepts_commas_semicolons_and_quotes():
+    prefs = parse_prefer('code=404; example="missing", dynamic=true, seed=7')
+    assert (prefs.code, prefs.example, prefs.dynamic, prefs.seed) == (404, "missing", True, 7)
+    assert parse_prefer(None).steers is False
+    assert parse_prefer("code=abc").problem
+
+
+def test_code_returns_documented_example(spec):
+    reply = steer(spec.operation("createThing"), parse_prefer("code=400"), Fake(1), not_documented)
+    assert (reply.status, reply.body) == (400, {"message": "bad"})
+
+
+def test_named_example_found_across_responses(spec):
+    reply = steer(spec.operation("listThings"), parse_prefer("example=two"), Fake(1), not_documented)
+    assert reply.status == 200 and len(reply.body["things"]) == 2
+
+
+def test_without_example_a_body_is_generated_from_the_schema(spec):
+    reply = steer(spec.operation("createThing"), parse_prefer("code=201"), Fake(1), not_documented)
+    assert reply.status == 201 and set(reply.body) == {"id", "name"}
+    assert reply.headers == {"Location": "/things/1"}
+    again = steer(spec.operation("createThing"), parse_prefer("code=201, seed=3"), Fake(1), not_documented)
+    same = steer(spec.operation("createThing"), parse_prefer("code=201, seed=3"), Fake(2), not_documented)
+    assert again.body == same.body
+
+
+def test_no_body_response(spec):
+    reply = steer(spec.operation("getSpecial"), parse_prefer("code=204"), Fake(1), not_documented)
+    assert (reply.status, reply.body) == (204, None)
+
+
+@pytest.mark.parametrize("header", ["code=418", "example=nope", "code=201, example=two", "code=x"])
+def test_undocumented_requests_are_404(spec, header):
+    operation = spec.operation("createThing") if "201" in header else spec.operation("listThings")
+    with pytest.raises(ApiError) as caught:
+        steer(operation, parse_prefer(header), Fake(1), not_documented)
+    assert caught.value.status == 404

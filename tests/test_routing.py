@@ -1,0 +1,45 @@
+"""Unit tests of mockserver.routing."""
+
+from __future__ import annotations
+
+from mockserver.routing import NoRoute, RouteMatch, Router
+from mockserver.spec import load_spec
+from tiny import TINY_SPEC, tiny_spec_file
+
+
+def router(tmp_path, text=None):
+    path = tiny_spec_file(tmp_path)
+    if text:
+        path.write_text(text)
+    return Router(load_spec(path, "tiny"))
+
+
+def test_matches_templates_and_extracts_parameters(tmp_path):
+    match = router(tmp_path).match("GET", "/things/42")
+    assert isinstance(match, RouteMatch)
+    assert match.operation.operation_id == "getThing" and match.path_params == {"id": "42"}
+
+
+def test_literal_segment_wins_over_parameter(tmp_path):
+    assert router(tmp_path).match("GET", "/things/special").operation.operation_id == "getSpecial"
+
+
+def test_unknown_path_is_404_and_wrong_method_405_with_allowed(tmp_path):
+    r = router(tmp_path)
+    missing = r.match("GET", "/nope")
+    assert isinstance(missing, NoRoute) and missing.status == 404
+    wrong = r.match("PATCH", "/things/1")
+    assert wrong.status == 405 and wrong.allowed == ("DELETE", "GET")
+
+
+def test_trailing_slash_is_strict_unless_declared_optional(tmp_path):
+    assert router(tmp_path).match("GET", "/things/").status == 404
+    relaxed = router(tmp_path, "x-mock-trailing-slash: optional\n" + TINY_SPEC)
+    assert relaxed.match("GET", "/things/").operation.operation_id == "listThings"
+    assert relaxed.match("GET", "/things").operation.operation_id == "listThings"
+
+
+def test_method_is_case_insensitive_and_segments_do_not_span_slashes(tmp_path):
+    r = router(tmp_path)
+    assert r.match("get", "/things/7").operation.operation_id == "getThing"
+    assert r.match("GET", "/things/7/extra").status == 404

@@ -1,0 +1,68 @@
+"""Unit tests of mockserver.spec: loading, dereferencing, compiling."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.spec import SpecError, dereference, load_spec
+from tiny import TINY_SPEC, tiny_spec_file
+
+
+def test_loads_operations_with_compiled_validators(tmp_path):
+    spec = load_spec(tiny_spec_file(tmp_path), "tiny")
+    assert [op.operation_id for op in spec.operations] == ["listThings", "createThing", "getSpecial",
+                                                           "getThing", "boom"]
+    create = spec.operation("createThing")
+    assert create.body.required and "application/json" in create.body.validators
+    assert create.responses["201"].headers[0].name == "Location"
+    assert spec.collections["things"].references == {"owner": "owners"}
+    assert spec.operation("getSpecial").security == ()
+    assert spec.operation("getThing").security == ({"bearer": []},)
+
+
+def test_refs_are_resolved_everywhere(tmp_path):
+    spec = load_spec(tiny_spec_file(tmp_path), "tiny")
+    schema = spec.operation("listThings").responses["200"].schema
+    assert schema["properties"]["things"]["items"]["required"] == ["id", "name"]
+    assert "$ref" not in str(spec.document["paths"])
+
+
+def test_path_level_parameters_apply_to_each_operation(tmp_path):
+    spec = load_spec(tiny_spec_file(tmp_path), "tiny")
+    assert [p.name for p in spec.operation("boom").parameters] == ["id"]
+
+
+def test_ref_siblings_override_the_target(tmp_path):
+    doc = {"components": {"schemas": {"A": {"type": "string", "description": "a"}}},
+           "x": {"$ref": "#/components/schemas/A", "description": "override"}}
+    assert dereference(doc, tmp_path)["x"] == {"type": "string", "description": "override"}
+
+
+def test_ref_cycle_is_a_spec_error(tmp_path):
+    doc = {"components": {"schemas": {"A": {"properties": {"a": {"$ref": "#/components/schemas/A"}}}}}}
+    with pytest.raises(SpecError, match="cycle"):
+        dereference(doc, tmp_path)
+
+
+@pytest.mark.parametrize("mutation,message", [
+    (lambda s: s.replace("openapi: 3.1.0", "openapi: 3.0.3"), "not an OpenAPI 3.1"),
+    (lambda s: s.replace("operationId: boom", "operationId: getThing"), "duplicate operationIds"),
+    (lambda s: s.replace("      operationId: boom\n", ""), "needs an operationId"),
+    (lambda s: s.replace("'#/components/schemas/Thing'}", "'#/components/schemas/Nope'}", 1), "unresolvable"),
+    (lambda s: s.replace("minimum: 1, default: 10", "minimum: one"), "invalid JSON Schema"),
+    (lambda s: s.replace("ids: integer\n    indexes", "ids: serial\n    indexes"), "unknown ids strategy"),
+    (lambda s: s + "\n  : [", "cannot read spec"),
+])
+def test_broken_specs_fail_loudly_at_start(tmp_path, mutation, message):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(mutation(TINY_SPEC), encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        load_spec(path)
+
+
+def test_response_for_falls_back_to_default(tmp_path):
+    spec = load_spec(tiny_spec_file(tmp_path), "tiny")
+    op = spec.operation("createThing")
+    assert op.response_for(201).status == "201"
+    assert op.response_for(500) is None
+    assert op.documented_statuses() == [201, 400]

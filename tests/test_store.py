@@ -1,0 +1,90 @@
+"""Unit tests of mockserver.store and mockserver.ids."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mockserver.ids import IntegerIds, UlidIds, UuidIds
+from mockserver.spec import CollectionLayout
+from mockserver.store import Collection, DuplicateKeyError, Store
+
+
+def layout(ids="integer", key="id", indexes=("owner",)):
+    return CollectionLayout(name="things", key=key, ids=ids, indexes=indexes, references={},
+                            schema=None, validator=None)
+
+
+def test_integer_ids_continue_after_the_largest_seen():
+    things = Collection(layout(), random.Random(1))
+    assert things.add({"name": "a"})["id"] == 1
+    things.add({"id": 10, "name": "b"})
+    assert things.add({"name": "c"})["id"] == 11
+
+
+def test_add_refuses_duplicate_keys_and_put_replaces_in_place():
+    things = Collection(layout(), random.Random(1))
+    for name in "abc":
+        things.add({"name": name})
+    with pytest.raises(DuplicateKeyError):
+        things.add({"id": 2, "name": "again"})
+    things.put({"id": 2, "name": "B"})
+    assert [t["name"] for t in things] == ["a", "B", "c"]
+
+
+def test_index_follows_updates_and_removals():
+    things = Collection(layout(), random.Random(1))
+    things.add({"name": "a", "owner": 1})
+    things.add({"name": "b", "owner": 2})
+    things.add({"name": "c", "owner": 1})
+    assert [t["name"] for t in things.where("owner", 1)] == ["a", "c"]
+    things.update(3, name="C")  # an edit that keeps the owner keeps the place
+    assert [t["name"] for t in things.where("owner", 1)] == ["a", "C"]
+    things.update(1, owner=2)  # a move joins the end of the new group
+    assert [t["name"] for t in things.where("owner", 2)] == ["b", "a"]
+    assert things.count_where("owner", 1) == 1
+    things.remove(3)
+    assert things.where("owner", 1) == [] and things.count_where("owner", 1) == 0
+    assert things.remove(99) is None
+
+
+def test_unindexed_where_scans():
+    things = Collection(layout(indexes=()), random.Random(1))
+    things.add({"name": "a", "colour": "red"})
+    assert things.where("colour", "red")[0]["name"] == "a"
+    assert things.find(colour="red", name="a")["id"] == 1 and things.find(colour="blue") is None
+
+
+def test_stored_entities_are_copies_of_what_was_given():
+    things = Collection(layout(), random.Random(1))
+    given = {"name": "a"}
+    stored = things.add(given)
+    given["name"] = "changed"
+    assert things.get(stored["id"])["name"] == "a"
+
+
+def test_natural_keys_must_be_supplied():
+    users = Collection(layout(ids="none", key="username"), random.Random(1))
+    users.add({"username": "alice"})
+    assert "alice" in users
+    with pytest.raises(TypeError):
+        users.add({"name": "nameless"})
+
+
+def test_ulid_and_uuid_ids_are_seeded_and_well_formed():
+    a, b = UlidIds(random.Random(5)), UlidIds(random.Random(5))
+    first = a.next()
+    assert len(first) == 26 and first == b.next()
+    assert UuidIds(random.Random(5)).next() == UuidIds(random.Random(5)).next()
+    seq = IntegerIds()
+    assert [seq.next(), seq.next()] == [1, 2]
+
+
+def test_store_counts_and_swaps_contents():
+    store = Store({"tiny": {"things": layout()}}, random.Random(1))
+    store.api("tiny")["things"].add({"name": "a"})
+    other = Store({"tiny": {"things": layout()}}, random.Random(1))
+    assert store.counts() == {"tiny": {"things": 1}}
+    store.replace_with(other)
+    assert store.counts() == {"tiny": {"things": 0}}

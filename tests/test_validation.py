@@ -1,0 +1,87 @@
+"""Unit tests of mockserver.validation: requests and responses against an operation."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.messages import MockRequest
+from mockserver.spec import load_spec
+from mockserver.validation import Violation, check_request, check_response, coerce
+from tiny import tiny_spec_file
+
+
+@pytest.fixture
+def spec(tmp_path):
+    return load_spec(tiny_spec_file(tmp_path), "tiny")
+
+
+def post(body: bytes, content_type="application/json"):
+    return MockRequest("POST", "/things", headers={"content-type": content_type}, body=body)
+
+
+@pytest.mark.parametrize("raw,schema,expected", [
+    ("12", {"type": "integer"}, 12),
+    ("-3", {"type": "integer"}, -3),
+    ("1.5", {"type": "number"}, 1.5),
+    ("true", {"type": "boolean"}, True),
+    ("abc", {"type": "integer"}, "abc"),
+    ("12", {"type": "string"}, "12"),
+    ("7", {"type": ["integer", "null"]}, 7),
+])
+def test_coerce(raw, schema, expected):
+    assert coerce(raw, schema) == expected
+
+
+def test_query_parameters_are_coerced_defaulted_and_checked(spec):
+    op = spec.operation("listThings")
+    parsed = check_request(op, MockRequest("GET", "/things", query={"tags": ["a,b"]}), {})
+    assert parsed.query == {"limit": 10, "tags": ["a", "b"]} and parsed.violations == []
+    bad = check_request(op, MockRequest("GET", "/things", query={"limit": ["zero"]}), {})
+    assert [(v.location, v.pointer, v.keyword) for v in bad.violations] == [("query", "/limit", "type")]
+
+
+def test_every_body_violation_is_collected_with_pointers(spec):
+    parsed = check_request(spec.operation("createThing"), post(b'{"name": "", "size": "big"}'), {})
+    assert {(v.pointer, v.keyword) for v in parsed.violations} == {("/name", "minLength"), ("/size", "type")}
+
+
+def test_missing_required_member_points_at_the_member(spec):
+    parsed = check_request(spec.operation("createThing"), post(b'{"size": 1}'), {})
+    assert parsed.violations == [Violation("body", "/name", "'name' is a required property", "required")]
+    assert parsed.violations[0].field == "name"
+
+
+@pytest.mark.parametrize("body,content_type,keyword", [
+    (b"{nope", "application/json", "parse"),
+    (b"\xff\xfe{}", "application/json", "parse"),
+    (b'{"name": "x"}', "text/plain", "content-type"),
+    (b'{"name": "x"}', "", "content-type"),
+    (b"[" * 100000, "application/json", "parse"),
+])
+def test_unparseable_bodies_become_violations_not_exceptions(spec, body, content_type, keyword):
+    parsed = check_request(spec.operation("createThing"), post(body, content_type), {})
+    assert [v.keyword for v in parsed.violations] == [keyword]
+
+
+def test_required_body_missing(spec):
+    parsed = check_request(spec.operation("createThing"), post(b""), {})
+    assert [v.keyword for v in parsed.violations] == ["required"]
+
+
+def test_json_content_type_with_charset_is_accepted(spec):
+    parsed = check_request(spec.operation("createThing"), post(b'{"name":"x"}', "application/json; charset=utf-8"), {})
+    assert parsed.violations == [] and parsed.body == {"name": "x"}
+
+
+def test_field_renders_nested_pointers():
+    assert Violation("body", "/data/scopes/0", "m", "type").field == "data.scopes[0]"
+    assert Violation("body", "", "m", "type").field == ""
+
+
+def test_response_checks_status_headers_and_body(spec):
+    op = spec.operation("createThing")
+    assert check_response(op, 201, {"Location": "/things/1"}, {"id": 1, "name": "a"}) == []
+    problems = check_response(op, 201, {}, {"id": "1", "name": "a", "extra": True})
+    assert {p.keyword for p in problems} == {"required", "type", "additionalProperties"}
+    assert check_response(op, 418, {}, None)[0].keyword == "status"
+    assert check_response(spec.operation("getSpecial"), 204, {}, {"x": 1})[0].keyword == "body"
