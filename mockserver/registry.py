@@ -45,6 +45,7 @@ def load_behavior(api_id: str) -> ApiBehavior:
 def mount(spec: ApiSpec) -> MountedApi:
     """Pair a spec with its behaviour and check they cover each other."""
     behavior = load_behavior(spec.api_id)
+    behavior.spec = spec  # so a handler can check a body against a named component schema
     in_spec = {op.operation_id for op in spec.operations}
     missing = sorted(in_spec - behavior.operation_ids())
     extra = sorted(behavior.operation_ids() - in_spec)

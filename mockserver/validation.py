@@ -66,13 +66,31 @@ def _pointer(parts) -> str:
 
 
 def _leaf_error(error: ValidationError) -> ValidationError:
-    """For oneOf/anyOf failures, the most relevant sub-error explains more than the summary."""
+    """For oneOf/anyOf failures, the most relevant sub-error explains more than the summary.
+
+    A branch that fails only because the value has another JSON type (an array sent
+    where one branch wants an object) says nothing useful; the branches written for the
+    value's own type do.
+    """
     while error.context:
-        deeper = best_match(error.context)
+        same_type = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
+        deeper = best_match(same_type or error.context)
         if deeper is None or deeper is error:
             break
         error = deeper
     return error
+
+
+def _hide_secret(error: ValidationError) -> str:
+    """The error message, without the value when the schema marks it secret.
+
+    jsonschema's messages start with the offending value (``'s3cret' is not of type
+    'integer'``); for a ``writeOnly`` property (OpenAPI's mark for secrets) that value
+    must not reach headers, logs or the journal.
+    """
+    if isinstance(error.schema, dict) and (error.schema.get("writeOnly") or error.schema.get("x-mock-secret")):
+        return error.message.replace(repr(error.instance), "'<secret>'")
+    return error.message
 
 
 def schema_violations(validator, instance: Any, location: str, base: tuple = ()) -> list[Violation]:
@@ -87,7 +105,7 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
                 if f"{name!r} is a required property" == error.message:
                     parts.append(name)
                     break
-        found.append(Violation(location, _pointer(parts), error.message, str(error.validator)))
+        found.append(Violation(location, _pointer(parts), _hide_secret(error), str(error.validator)))
     found.sort(key=lambda v: v.pointer)
     return found
 

@@ -85,3 +85,27 @@ def test_response_checks_status_headers_and_body(spec):
     assert {p.keyword for p in problems} == {"required", "type", "additionalProperties"}
     assert check_response(op, 418, {}, None)[0].keyword == "status"
     assert check_response(spec.operation("getSpecial"), 204, {}, {"x": 1})[0].keyword == "body"
+
+
+def test_secret_values_never_appear_in_messages(tmp_path):
+    from mockserver.spec import compile_schema
+    from mockserver.validation import schema_violations
+
+    validator = compile_schema({"type": "object", "properties": {
+        "password": {"type": "string", "writeOnly": True, "minLength": 50},
+        "note": {"type": "string", "minLength": 50}}}, "test")
+    found = schema_violations(validator, {"password": "hunter22", "note": "visible"}, "body")
+    by_field = {v.field: v.message for v in found}
+    assert "hunter22" not in by_field["password"] and "<secret>" in by_field["password"]
+    assert "visible" in by_field["note"]
+
+
+def test_one_of_errors_explain_the_branch_of_the_values_own_type():
+    from mockserver.spec import compile_schema
+    from mockserver.validation import schema_violations
+
+    validator = compile_schema({"oneOf": [
+        {"type": "array", "items": {"type": "object", "required": ["name"]}},
+        {"type": "object", "required": ["list"]}]}, "test")
+    found = schema_violations(validator, [{"nom": 1}], "body")
+    assert found[0].pointer == "/0/name" and found[0].keyword == "required"

@@ -91,6 +91,7 @@ class ApiBehavior:
     """Base class of every API's behaviour."""
 
     api_id = ""
+    spec = None  # the API's ApiSpec, set when the API is mounted (see registry.mount)
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
@@ -131,14 +132,21 @@ class ApiBehavior:
         return Principal(name=credential.username or "mock-user", admin=True)
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
-        """The answer to an invalid request, by the kind of the first violation."""
-        first = violations[0]
-        if first.location == "path":
+        """The answer to an invalid request, by the gravest kind of violation.
+
+        Priority: a path parameter that does not fit (a 404, as a router would answer),
+        then an unsupported content type (415), then an unreadable body (400), then
+        everything else (400 naming the first few problems).
+        """
+        keywords = {v.keyword for v in violations}
+        if any(v.location == "path" for v in violations):
             error = self.route_not_found_for(operation)
-        elif first.keyword == "content-type":
-            error = self.error(415, first.message)
+        elif "content-type" in keywords:
+            error = self.error(415, next(v.message for v in violations if v.keyword == "content-type"))
+        elif "parse" in keywords:
+            error = self.error(400, next(v.message for v in violations if v.keyword == "parse"))
         else:
-            error = self.error(400, describe(violations), violations=violations)
+            error = self.error(400, describe(violations))
         error.violations = list(violations)
         return error
 

@@ -1,0 +1,406 @@
+"""Apinizer API Manager: project credentials and their API proxy access.
+
+What no schema can say, from the document, api-notes.md and the lead's decisions:
+
+- every error is ``{"error": "<code>", "error_description": "<text>"}``, routing and
+  transport errors included; a missing token is a 401 ``unauthorized_client``;
+- the token is the bare ``Authorization`` value or ``Bearer <token>`` (any non-empty one);
+- project ``admin`` is global: its list shows every credential of every project, a
+  credential created there is global, and from it every credential and proxy is visible;
+  an ordinary project sees only its own (a global credential included: it is not seen);
+- usernames are unique across all projects; a taken one answers "There is already a
+  credential has this name!", also when PUT meets a credential it cannot see;
+- PUT is an upsert: it replaces only the members sent, and needs a password only when it
+  creates; ``null`` clears an optional member (and is ignored on create);
+- ``enabled`` arrives as a boolean or as "true"/"false" and is stored as a boolean;
+- an unknown credential is a 400 "Credential (username: X) was not found!" (a space after
+  the colon), while proxy messages have none: "API Proxy (name:X) ...";
+- grant and revoke take a bare array or ``{"credentialAccessList": [...]}``; both are
+  all-or-nothing; revoking what was never granted succeeds silently;
+- the password is never returned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from ..auth import Credential
+from ..fake import Fake, iso
+from ..messages import ApiError, MockRequest, Reply
+from ..spec import Operation, compile_schema
+from ..store import ApiData
+from ..validation import Violation, schema_violations
+from .base import ApiBehavior, OperationContext, Principal, handles
+
+ADMIN_PROJECT = "admin"
+SUCCESS = {"status": "SUCCESS"}
+
+UNAUTHORIZED = "Full authentication is required to access this resource"
+DUPLICATE_USERNAME = "There is already a credential has this name!"
+
+# The optional members of a credential a client may send, in the order the list shows them.
+OPTIONAL_FIELDS = ("fullName", "enabled", "ipList", "email", "description", "roleNameList", "expireDate")
+LISTED_FIELDS = ("fullName", "username", "enabled", "ipList", "email", "description", "roleNameList",
+                 "expireDate")
+
+ERROR_CODES = {400: "bad_request", 401: "unauthorized_client", 404: "not_found", 405: "method_not_allowed",
+               413: "payload_too_large", 415: "unsupported_media_type"}  # anything else: internal_error
+
+TYPE_LABELS = {"API_PROXY": "API Proxy", "API_PROXY_GROUP": "API Proxy Group"}
+
+
+# --- messages ------------------------------------------------------------------------------
+def project_not_found(name: str) -> str:
+    """The 404 text for a project that does not exist."""
+    return f"Project({name}) was not found or user does not have privilege to access it!"
+
+
+def credential_not_found(username: str) -> str:
+    """The 400 text for a credential the project cannot see (note the space after the colon)."""
+    return f"Credential (username: {username}) was not found!"
+
+
+def proxy_not_found(item: dict) -> str:
+    """The 400 text for a proxy (group) the project cannot see."""
+    return (f"{TYPE_LABELS[item['type']]} (name:{item['name']}) is not found or user does not have "
+            f"privilege to access it!")
+
+
+def already_granted(username: str, item: dict) -> str:
+    """The 400 text for an access the credential already has (no space after the colons)."""
+    return f"Credential (username:{username}) has already access to {TYPE_LABELS[item['type']]} (name:{item['name']})!"
+
+
+def describe_violations(violations: list[Violation], limit: int = 3) -> str:
+    """``Validation failed: username is required; enabled: ...``, naming each field.
+
+    A body that is missing or not JSON at all gets Spring's own wording instead.
+    """
+    first = violations[0]
+    if first.keyword == "parse":
+        return f"JSON parse error: {first.message}"
+    if first.keyword == "required" and not first.pointer:
+        return "Required request body is missing"
+    parts = []
+    for v in violations[:limit]:
+        if v.keyword == "required" and v.field:
+            parts.append(f"{v.field} is required")
+        elif v.keyword == "enum" and v.field == "enabled":
+            parts.append('enabled must be true or false (a boolean, or the string "true" or "false")')
+        elif v.field:
+            parts.append(f"{v.field}: {v.message}")
+        else:
+            parts.append(v.message)
+    more = len(violations) - limit
+    return "Validation failed: " + "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+# --- values ---------------------------------------------------------------------------------
+def as_boolean(value) -> bool:
+    """``enabled`` as stored: the document sends the string "true"."""
+    return value if isinstance(value, bool) else value == "true"
+
+
+def listed(credential: dict) -> dict:
+    """A credential as the list shows it: every set field but the password."""
+    return {name: credential[name] for name in LISTED_FIELDS if name in credential}
+
+
+def access_key(item: dict) -> tuple[str, str]:
+    """What identifies a grant: the proxy's name and type."""
+    return item["name"], item["type"]
+
+
+def access_items(body) -> list[dict]:
+    """The ``{name, type}`` items of a grant or revoke body, in either of its two forms."""
+    items = body["credentialAccessList"] if isinstance(body, dict) else body
+    return [{"name": item["name"], "type": item["type"]} for item in items]
+
+
+def apply_fields(credential: dict, body: dict) -> dict:
+    """A copy of `credential` with the body's optional members applied (null clears one)."""
+    updated = dict(credential)
+    for name in OPTIONAL_FIELDS:
+        if name not in body:
+            continue
+        value = body[name]
+        if value is None:
+            updated.pop(name, None)
+        elif name == "enabled":
+            updated[name] = as_boolean(value)
+        elif isinstance(value, list):
+            updated[name] = list(value)  # never share a list with the request
+        else:
+            updated[name] = value
+    if body.get("password") is not None:
+        updated["password"] = body["password"]
+    return updated
+
+
+class Behavior(ApiBehavior):
+    """Apinizer's project credential endpoints."""
+
+    api_id = "apinizer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Validators of the access body's two forms, compiled once per operation.
+        self._access_forms: dict[str, tuple] = {}
+
+    # --- the API's error format ---------------------------------------------------------
+    def error_body(self, status: int, message: str, **extra) -> dict:
+        """``{"error": <code for the status>, "error_description": message}``."""
+        return {"error": ERROR_CODES.get(status, "internal_error"), "error_description": message}
+
+    def route_not_found(self, request: MockRequest) -> ApiError:
+        return self.error(404, f"No handler found for {request.method} {request.mount}{request.path}")
+
+    def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
+        return self.error(405, f"Request method '{request.method}' not supported",
+                          headers={"Allow": ", ".join(allowed)})
+
+    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
+        return self.error(401, UNAUTHORIZED)
+
+    def authenticate(self, credential: Credential, data: ApiData) -> Principal:
+        """Any token, bare or after ``Bearer``; a ``Bearer`` with nothing after it is none."""
+        scheme, _, token = credential.token.partition(" ")
+        if scheme.lower() == "bearer":
+            if not token.strip():
+                raise self.error(401, UNAUTHORIZED, violations=[
+                    Violation("header", "/authorization", "Bearer without a token", "security")])
+            return Principal(name=token.strip())
+        return Principal(name=credential.token)
+
+    def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
+        """400 ``bad_request`` naming the fields; 415 for a body that is not JSON at all."""
+        first = violations[0]
+        if first.keyword == "content-type":
+            media_type = first.message.split("'")[1] if first.message.count("'") >= 2 else "(none)"
+            return self.error(415, f"Content type '{media_type}' not supported", violations=violations)
+        return self.error(400, describe_violations(violations), violations=violations)
+
+    def payload_too_large(self, limit: int) -> ApiError:
+        return self.error(413, f"Request body exceeds {limit} bytes")
+
+    def internal_error(self) -> ApiError:
+        return self.error(500, "An unexpected error occurred")
+
+    # --- request checks the schema alone cannot phrase well -----------------------------
+    def _check_access_body(self, ctx: OperationContext) -> None:
+        """Reject an invalid grant / revoke body, naming the fields of the form it uses.
+
+        The body is ``oneOf`` a bare array and ``{"credentialAccessList": [...]}``; for a
+        ``oneOf`` jsonschema's best guess often explains the branch the client did not mean
+        ("[] is not of type 'object'"), so the body is checked again against the form its
+        JSON type picks.
+        """
+        if not ctx.violations:
+            return
+        if any(v.keyword in ("parse", "content-type") or not v.pointer and v.keyword == "required"
+               for v in ctx.violations):
+            raise self.reject(ctx.operation, ctx.violations)
+        array_form, object_form = self._access_validators(ctx.operation)
+        if isinstance(ctx.body, list):
+            found = schema_violations(array_form, ctx.body, "body")
+        elif isinstance(ctx.body, dict):
+            found = schema_violations(object_form, ctx.body, "body")
+        else:
+            found = [Violation("body", "", "the body must be a JSON array of {name, type}, or an object "
+                                           "with credentialAccessList", "type")]
+        raise self.reject(ctx.operation, found or ctx.violations)
+
+    def _access_validators(self, operation: Operation) -> tuple:
+        """(array form, object form) validators of an access operation's body."""
+        forms = self._access_forms.get(operation.operation_id)
+        if forms is None:
+            branches = operation.body.schemas["application/json"]["oneOf"]
+            where = f"{operation.operation_id} body"
+            forms = (compile_schema(branches[0], where), compile_schema(branches[1], where))
+            self._access_forms[operation.operation_id] = forms
+        return forms
+
+    # --- lookups shared by the handlers -------------------------------------------------
+    def _project(self, ctx: OperationContext) -> str:
+        """The path's project name; 404 when there is no such project (``admin`` always is)."""
+        name = ctx.path["projectName"]
+        if name != ADMIN_PROJECT and name not in ctx.data["projects"]:
+            raise ctx.fail(404, project_not_found(name))
+        return name
+
+    @staticmethod
+    def _visible(project: str, owner: str) -> bool:
+        """Whether something owned by `owner` can be seen from `project`."""
+        return project == ADMIN_PROJECT or project == owner
+
+    def _credential(self, ctx: OperationContext, project: str) -> dict:
+        """The path's credential as seen from `project`; 400 when it cannot be seen."""
+        username = ctx.path["username"]
+        credential = ctx.data["credentials"].get(username)
+        if credential is None or not self._visible(project, credential["project"]):
+            raise ctx.fail(400, credential_not_found(username))
+        return credential
+
+    def _require_proxies(self, ctx: OperationContext, project: str, items: list[dict]) -> None:
+        """400 for the first item naming no proxy (group) that `project` can see."""
+        proxies = ctx.data["proxies"]
+        candidates = proxies if project == ADMIN_PROJECT else proxies.where("project", project)
+        known = {access_key(p) for p in candidates}
+        for item in items:
+            if access_key(item) not in known:
+                raise ctx.fail(400, proxy_not_found(item))
+
+    # --- credentials --------------------------------------------------------------------
+    @handles("listCredentials")
+    def list_credentials(self, ctx: OperationContext) -> Reply:
+        project = self._project(ctx)
+        credentials = ctx.data["credentials"]
+        rows = list(credentials) if project == ADMIN_PROJECT else credentials.where("project", project)
+        result = [listed(c) for c in rows]
+        return Reply(200, {"status": "SUCCESS", "resultList": result, "resultCount": len(result)})
+
+    @handles("createCredential")
+    def create_credential(self, ctx: OperationContext) -> Reply:
+        project = self._project(ctx)
+        body = ctx.body
+        if body["username"] in ctx.data["credentials"]:
+            raise ctx.fail(400, DUPLICATE_USERNAME)
+        ctx.data["credentials"].add(self._new_credential(project, body))
+        return Reply(200, dict(SUCCESS))
+
+    @handles("upsertCredential")
+    def upsert_credential(self, ctx: OperationContext) -> Reply:
+        project = self._project(ctx)
+        body = ctx.body
+        credentials = ctx.data["credentials"]
+        existing = credentials.get(body["username"])
+        if existing is None:
+            if body.get("password") is None:
+                raise ctx.fail(400, describe_violations(
+                    [Violation("body", "/password", "'password' is a required property", "required")]))
+            credentials.add(self._new_credential(project, body))
+        elif self._visible(project, existing["project"]):
+            credentials.put(apply_fields(existing, body))  # the owning project never changes
+        else:
+            raise ctx.fail(400, DUPLICATE_USERNAME)
+        return Reply(200, dict(SUCCESS))
+
+    @staticmethod
+    def _new_credential(project: str, body: dict) -> dict:
+        """A credential to store from a create body; ``enabled`` defaults to true."""
+        base = {"username": body["username"], "password": body["password"], "project": project,
+                "enabled": True}
+        return apply_fields(base, body)
+
+    @handles("changeCredentialPassword")
+    def change_password(self, ctx: OperationContext) -> Reply:
+        project = self._project(ctx)
+        credential = self._credential(ctx, project)
+        ctx.data["credentials"].update(credential["username"], password=ctx.body["password"])
+        return Reply(200, dict(SUCCESS))
+
+    @handles("deleteCredential")
+    def delete_credential(self, ctx: OperationContext) -> Reply:
+        project = self._project(ctx)
+        credential = self._credential(ctx, project)
+        ctx.data["credentials"].remove(credential["username"])
+        return Reply(200, dict(SUCCESS))
+
+    # --- access -------------------------------------------------------------------------
+    @handles("listCredentialAccess")
+    def list_access(self, ctx: OperationContext) -> Reply:
+        project = self._project(ctx)
+        credential = self._credential(ctx, project)
+        result = [dict(item) for item in credential.get("access") or ()]
+        return Reply(200, {"status": "SUCCESS", "resultList": result, "resultCount": len(result)})
+
+    @handles("grantCredentialAccess")
+    def grant_access(self, ctx: OperationContext) -> Reply:
+        self._check_access_body(ctx)  # x-mock-validation: handler, see there
+        project = self._project(ctx)
+        credential = self._credential(ctx, project)
+        items = access_items(ctx.body)
+        self._require_proxies(ctx, project, items)
+        granted = list(credential.get("access") or ())
+        held = {access_key(item) for item in granted}
+        for item in items:  # check everything before storing anything: all or nothing
+            if access_key(item) in held:
+                raise ctx.fail(400, already_granted(credential["username"], item))
+            held.add(access_key(item))  # a repeat within the request is "already" granted too
+            granted.append(item)
+        ctx.data["credentials"].update(credential["username"], access=granted)
+        return Reply(200, dict(SUCCESS))
+
+    @handles("revokeCredentialAccess")
+    def revoke_access(self, ctx: OperationContext) -> Reply:
+        self._check_access_body(ctx)  # x-mock-validation: handler, see there
+        project = self._project(ctx)
+        credential = self._credential(ctx, project)
+        items = access_items(ctx.body)
+        self._require_proxies(ctx, project, items)
+        revoked = {access_key(item) for item in items}
+        current = credential.get("access") or []
+        kept = [item for item in current if access_key(item) not in revoked]
+        if len(kept) != len(current):  # revoking what was never granted is a silent no-op
+            ctx.data["credentials"].update(credential["username"], access=kept)
+        return Reply(200, dict(SUCCESS))
+
+    # --- data ---------------------------------------------------------------------------
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+        if collection == "projects":
+            return {"name": self._fresh(lambda: fake.faker.unique.slug(), data["projects"]),
+                    "description": fake.faker.catch_phrase()}
+        if collection == "proxies":
+            kind = fake.rng.choice(["API_PROXY", "API_PROXY_GROUP"])
+            suffix = " API" if kind == "API_PROXY" else " Proxy Group"
+            taken = {p["name"] for p in data["proxies"]}
+            name = self._fresh(lambda: fake.faker.unique.word().capitalize() + suffix, taken)
+            return {"name": name, "type": kind, "project": self._some_project(fake, data)}
+        if collection == "credentials":
+            return self._fake_credential(fake, data)
+        return super().fake_entity(collection, fake, data)
+
+    @staticmethod
+    def _fresh(make, collection) -> str:
+        """A generated key that no stored entity has yet."""
+        value = make()
+        while value in collection:
+            value = make()
+        return value
+
+    @staticmethod
+    def _some_project(fake: Fake, data: ApiData) -> str:
+        """An ordinary project of the data set (``admin`` when there is none)."""
+        names = [p["name"] for p in data["projects"] if p["name"] != ADMIN_PROJECT]
+        return fake.rng.choice(names) if names else ADMIN_PROJECT
+
+    def _fake_credential(self, fake: Fake, data: ApiData) -> dict:
+        """A realistic client credential: a person or an application, some with an expiry."""
+        username = self._fresh(lambda: fake.faker.unique.user_name(), data["credentials"])
+        entity = {"username": username, "password": fake.faker.password(length=16),
+                  "project": self._some_project(fake, data), "fullName": fake.faker.name(),
+                  "email": fake.faker.email(), "enabled": fake.rng.random() < 0.8,
+                  "description": fake.faker.sentence(nb_words=5).rstrip("."),
+                  "roleNameList": fake.rng.sample(["consumer", "partner", "internal", "reporting"], 2),
+                  "ipList": [fake.faker.ipv4() for _ in range(fake.rng.randint(0, 2))]}
+        if fake.rng.random() < 0.5:
+            # Expiry dates lie ahead of the fixed base date fake.past() counts back from.
+            moment = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=fake.rng.randint(30, 720))
+            entity["expireDate"] = iso(moment, millis=True)
+        return entity
+
+    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        """Default ``enabled`` to true, and check that granted proxies exist and are visible."""
+        if collection != "credentials":
+            return entity
+        entity = {"enabled": True, **entity}
+        project = entity["project"]
+        seen = set()
+        for item in entity.get("access") or ():
+            if not any(access_key(p) == access_key(item) and self._visible(project, p["project"])
+                       for p in data["proxies"]):
+                raise ValueError(f"field access: {proxy_not_found(item)}")
+            if access_key(item) in seen:
+                raise ValueError(f"field access: {item['name']} is granted twice")
+            seen.add(access_key(item))
+        return entity

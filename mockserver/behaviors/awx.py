@@ -1,0 +1,611 @@
+"""Ansible AWX API v2: a user's credentials, checked the way AWX and Django REST Framework do.
+
+Quirks this module implements (the spec says for each whether it comes from the document,
+the notes or AWX/DRF itself):
+
+- every error is DRF's: ``{"detail": "..."}`` for request-level problems, ``{field:
+  [messages]}`` for field errors, ``non_field_errors`` for a body that is not an object
+  (``No data provided`` for ``null``), ``inputs`` errors nested per input field;
+- a missing or unusable credential is a 401 with ``WWW-Authenticate: Bearer realm=api
+  authorization_url=/api/o/authorize/``; any accepted credential acts as user 1 (admin);
+- create checks, in this order: unknown user (404), content type (415), JSON (400), the
+  serializer fields all at once (400), a secret input sent as ``$encrypted$``, the
+  inputs against the credential type's schema (a problem tied to no field, such as an
+  unknown key, hides the per-field ones), required inputs ("required for <type>"), and
+  the SSH key passphrase rules; a rejected create stores nothing;
+- ``name`` and ``description`` are DRF CharFields: numbers become strings, surrounding
+  whitespace is trimmed, null characters are refused; ``credential_type`` is a primary
+  key field that also takes a numeric string;
+- ``inputs`` may be an object or a JSON/YAML string; secrets come back as
+  ``$encrypted$``, an empty secret is dropped, an ``ASK`` in a prompt-on-launch field is
+  shown as is; the user in the path wins over ``user`` in the body, which is never shown;
+- lists page like AWX's DRF pagination: ``page_size`` 25 by default, at most 200 (larger
+  is capped, also in the links), an unusable one means 25; ``page=last``; a page that is
+  not a positive integer or lies beyond the last page is 404 "Invalid page."; ``next`` /
+  ``previous`` are relative, keep the other query parameters, sorted, and page 1 has no
+  ``page`` parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+import urllib.parse
+from typing import Any, Callable
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from ..fake import Fake, iso
+from ..messages import ApiError, MockRequest, Reply
+from ..spec import Operation
+from ..store import ApiData
+from ..validation import Violation, parse_json_body
+from .awx_inputs import InputsError, check_inputs, display_inputs, parse_text, stored_inputs
+from .base import ApiBehavior, OperationContext, Principal, handles
+
+NOT_AUTHENTICATED = "Authentication credentials were not provided."
+WWW_AUTHENTICATE = "Bearer realm=api authorization_url=/api/o/authorize/"
+NOT_FOUND = "Not found."
+INVALID_PAGE = "Invalid page."
+SERVER_ERROR = "A server error occurred."
+
+REQUIRED = "This field is required."
+NULL = "This field may not be null."
+BLANK = "This field may not be blank."
+NOT_A_STRING = "Not a valid string."
+NULL_CHARACTERS = "Null characters are not allowed."
+
+PAGE_SIZE, MAX_PAGE_SIZE = 25, 200
+ADMIN_ID = 1
+_MISSING = object()
+
+
+def safe_text(text: str) -> str:
+    """A message that can be sent as UTF-8 even if it echoes a lone surrogate."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def last_value(query: dict[str, list[str]], name: str) -> str | None:
+    """The last value of a query parameter, as Django's ``QueryDict.get`` returns it."""
+    values = query.get(name) or []
+    return values[-1] if values else None
+
+
+# --- DRF field rules --------------------------------------------------------------------------
+def char_field(value: Any, *, required: bool, max_length: int | None, allow_blank: bool,
+               default: str = "") -> tuple[str | None, list[str]]:
+    """A DRF CharField: (clean value, messages). Numbers become strings; whitespace is trimmed."""
+    if value is _MISSING:
+        return (None, [REQUIRED]) if required else (default, [])
+    if value == "" or (value is not None and str(value).strip() == ""):
+        return ("", []) if allow_blank else (None, [BLANK])
+    if value is None:
+        return None, [NULL]
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None, [NOT_A_STRING]
+    text = str(value).strip()
+    messages = []
+    if max_length is not None and len(text) > max_length:
+        messages.append(f"Ensure this field has no more than {max_length} characters.")
+    if "\x00" in text:
+        messages.append(NULL_CHARACTERS)
+    surrogate = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if surrogate is not None:
+        messages.append(f"Surrogate characters are not allowed: U+{ord(surrogate):X}.")
+    return (None, messages) if messages else (text, [])
+
+
+def primary_key(value: Any) -> int:
+    """The key a PrimaryKeyRelatedField looks up; TypeError/ValueError when it cannot be one."""
+    if isinstance(value, bool):
+        raise TypeError("bool")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value)  # Django's IntegerField takes " 7" and "+7" too
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(type(value).__name__)
+
+
+def related_field(value: Any, collection) -> tuple[dict | None, list[str]]:
+    """A DRF PrimaryKeyRelatedField: (entity, messages)."""
+    if value is _MISSING:
+        return None, [REQUIRED]
+    if value is None:
+        return None, [NULL]
+    try:
+        key = primary_key(value)
+    except (TypeError, ValueError):
+        return None, [f"Incorrect type. Expected pk value, received {type(value).__name__}."]
+    entity = collection.get(key)
+    if entity is None:
+        return None, [safe_text(f'Invalid pk "{value}" - object does not exist.')]
+    return entity, []
+
+
+def inputs_field(value: Any) -> tuple[dict | None, list[str]]:
+    """The ``inputs`` field: an object, or a JSON/YAML string that parses to one."""
+    if value is _MISSING:
+        return {}, []
+    if value is None:
+        return None, [NULL]
+    if isinstance(value, str):
+        try:
+            return parse_text(value), []
+        except InputsError as error:
+            return None, [safe_text(m) for m in error.detail]
+    if isinstance(value, dict):
+        return value, []
+    return None, [f"{type(value).__name__} provided, expected dict"]
+
+
+def violations_of(errors: dict, prefix: str = "") -> list[Violation]:
+    """Field errors as Violations, for the X-Mock-Violations header and the journal."""
+    found = []
+    for field, messages in errors.items():
+        pointer = prefix if field in ("non_field_errors", "__all__") else f"{prefix}/{field}"
+        if isinstance(messages, dict):
+            found.extend(violations_of(messages, pointer))
+        else:
+            found.extend(Violation("body", pointer, message, "awx") for message in messages)
+    return found
+
+
+# --- fake data --------------------------------------------------------------------------------
+def _ssh_string(data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + data
+
+
+def openssh_ed25519_key(seed: bytes, checkint: int, comment: str) -> str:
+    """An unencrypted OpenSSH ed25519 private key, built byte for byte so a seed repeats it."""
+    private = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    public_blob = _ssh_string(b"ssh-ed25519") + _ssh_string(public)
+    secret = (struct.pack(">II", checkint, checkint) + _ssh_string(b"ssh-ed25519") + _ssh_string(public)
+              + _ssh_string(seed + public) + _ssh_string(comment.encode()))
+    pad = 1
+    while len(secret) % 8:
+        secret += bytes([pad])
+        pad += 1
+    blob = (b"openssh-key-v1\x00" + _ssh_string(b"none") + _ssh_string(b"none") + _ssh_string(b"")
+            + struct.pack(">I", 1) + _ssh_string(public_blob) + _ssh_string(secret))
+    text = base64.b64encode(blob).decode()
+    lines = [text[i:i + 70] for i in range(0, len(text), 70)]
+    return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END OPENSSH PRIVATE KEY-----\n"
+
+
+def _random_text(fake: Fake, alphabet: str, length: int) -> str:
+    return "".join(fake.rng.choice(alphabet) for _ in range(length))
+
+
+_UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_ENVIRONMENTS = ("Production", "Staging", "Development", "Lab", "QA")
+
+
+def _fake_ssh(fake: Fake, env: str) -> tuple[str, dict]:
+    username = fake.rng.choice(["ansible", "deploy", "ec2-user", "ubuntu", fake.faker.user_name()])
+    inputs: dict[str, Any] = {"username": username}
+    if fake.rng.random() < 0.5:
+        seed = fake.rng.getrandbits(256).to_bytes(32, "big")
+        inputs["ssh_key_data"] = openssh_ed25519_key(seed, fake.rng.getrandbits(32), f"{username}@awx")
+    else:
+        inputs["password"] = fake.faker.password(length=16)
+    if fake.rng.random() < 0.5:
+        inputs.update(become_method="sudo", become_username="root")
+    hosts = fake.rng.choice(["web servers", "database hosts", "Linux fleet", "bastion hosts", "app servers"])
+    return f"{env} {hosts}", inputs
+
+
+def _fake_aws(fake: Fake, env: str) -> tuple[str, dict]:
+    inputs = {"username": "AKIA" + _random_text(fake, _UPPER_DIGITS, 16),
+              "password": _random_text(fake, _ALNUM + "/+", 40)}
+    return f"AWS {env.lower()} account", inputs
+
+
+def _fake_scm(fake: Fake, env: str) -> tuple[str, dict]:
+    inputs = {"username": fake.faker.user_name(), "password": "ghp_" + _random_text(fake, _ALNUM, 36)}
+    return f"GitHub {fake.faker.domain_word()} repositories", inputs
+
+
+def _fake_vault(fake: Fake, env: str) -> tuple[str, dict]:
+    inputs = {"vault_password": fake.faker.password(length=20), "vault_id": env.lower()}
+    return f"Ansible Vault ({env.lower()})", inputs
+
+
+def _fake_kubernetes(fake: Fake, env: str) -> tuple[str, dict]:
+    inputs = {"host": f"https://api.{env.lower()}.{fake.faker.domain_word()}.example.com:6443",
+              "bearer_token": "sha256~" + _random_text(fake, _ALNUM + "-_", 43), "verify_ssl": True}
+    return f"OpenShift {env.lower()} cluster", inputs
+
+
+_RECIPES: dict[str, tuple[int, Callable[[Fake, str], tuple[str, dict]]]] = {
+    "ssh": (4, _fake_ssh), "aws": (3, _fake_aws), "scm": (2, _fake_scm),
+    "vault": (1, _fake_vault), "kubernetes_bearer_token": (1, _fake_kubernetes),
+}
+
+
+def _fake_generic(fake: Fake, credential_type: dict) -> dict:
+    """Inputs for a type without a recipe: its required fields, filled with plausible words."""
+    required = (credential_type.get("inputs") or {}).get("required") or []
+    fields = {f["id"]: f for f in (credential_type.get("inputs") or {}).get("fields") or []}
+    return {name: (True if fields.get(name, {}).get("type") == "boolean" else fake.faker.word())
+            for name in required}
+
+
+# --- the behaviour ----------------------------------------------------------------------------
+class Behavior(ApiBehavior):
+    """AWX's user-credential endpoints and the credential types they refer to."""
+
+    api_id = "awx"
+
+    # --- DRF's error format -----------------------------------------------------------------
+    def error_body(self, status: int, message: str, **extra) -> dict:
+        return {"detail": safe_text(message)}
+
+    def invalid(self, errors: dict, violations: list[Violation] | None = None) -> ApiError:
+        """A 400 with DRF field errors."""
+        return ApiError(400, errors, None, violations if violations is not None else violations_of(errors))
+
+    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
+        return self.error(401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+
+    def route_not_found(self, request: MockRequest) -> ApiError:
+        return self.error(404, NOT_FOUND)
+
+    def route_not_found_for(self, operation: Operation) -> ApiError:
+        return self.error(404, NOT_FOUND)
+
+    def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
+        return self.error(405, f'Method "{request.method}" not allowed.', headers={"Allow": ", ".join(allowed)})
+
+    def payload_too_large(self, limit: int) -> ApiError:
+        return self.error(413, f"Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE ({limit} bytes).")
+
+    def internal_error(self) -> ApiError:
+        return self.error(500, SERVER_ERROR)
+
+    def not_documented(self, operation: Operation, wanted: str) -> ApiError:
+        documented = ", ".join(str(s) for s in operation.documented_statuses())
+        return self.error(404, f"Prefer asked for {wanted}, which {operation.operation_id} does not "
+                               f"document (documented: {documented})")
+
+    def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
+        """Only for operations without handler validation (none today), in DRF's shapes.
+
+        Gravest first, as the base class: path (404), content type (415), parse (400).
+        """
+        by_keyword = {v.keyword: v for v in reversed(violations)}
+        if any(v.location == "path" for v in violations):
+            error = self.route_not_found_for(operation)
+        elif "content-type" in by_keyword:
+            error = self.error(415, by_keyword["content-type"].message)
+        elif "parse" in by_keyword:
+            error = self.error(400, f"JSON parse error - {by_keyword['parse'].message}")
+        else:
+            errors: dict[str, list[str]] = {}
+            for v in violations:
+                errors.setdefault(v.top_field or "non_field_errors", []).append(v.message)
+            error = self.invalid(errors)
+        error.violations = list(violations)
+        return error
+
+    def authenticate(self, credential, data: ApiData) -> Principal:
+        """[mock] Any accepted credential acts as user 1, the superuser ``admin``."""
+        return Principal(name="admin", admin=True, id=ADMIN_ID)
+
+    # --- shared steps -----------------------------------------------------------------------
+    def _path_entity(self, ctx: OperationContext, collection: str) -> dict:
+        """The entity the path's ``{id}`` names; 404 "Not found." for a bad or unknown id."""
+        if any(v.location == "path" for v in ctx.violations):
+            raise ctx.fail(404, NOT_FOUND)
+        entity = ctx.data[collection].get(ctx.path["id"])
+        if entity is None:
+            raise self.error(404, NOT_FOUND, violations=[
+                Violation("path", "/id", f"no {collection[:-1].replace('_', ' ')} with id {ctx.path['id']}",
+                          "exists")])
+        return entity
+
+    def _read_body(self, ctx: OperationContext) -> dict:
+        """The JSON object sent, as DRF's parser and serializer see it (415 / 400 otherwise)."""
+        request = ctx.request
+        if not request.body:
+            return {}  # DRF parses an empty body as {} whatever its content type
+        if request.content_type != "application/json":
+            raw = request.header("content-type", "") or ""
+            raise ctx.fail(415, f'Unsupported media type "{raw}" in request.')
+        body, problem = parse_json_body(request.body)
+        if problem is not None:
+            reason = problem.message.removeprefix("Malformed JSON: ").removeprefix("Body is not valid UTF-8: ")
+            raise ctx.fail(400, f"JSON parse error - {reason}")
+        if isinstance(body, dict) and _has_non_finite(body):
+            # DRF parses strictly; NaN and Infinity would also make the answer invalid JSON.
+            raise self.error(400, "JSON parse error - Out of range float values are not JSON compliant",
+                             violations=[Violation("body", "", "NaN or Infinity is not JSON", "parse")])
+        if body is None:
+            raise self.invalid({"non_field_errors": ["No data provided"]}, ctx.violations)
+        if not isinstance(body, dict):
+            message = f"Invalid data. Expected a dictionary, but got {type(body).__name__}."
+            raise self.invalid({"non_field_errors": [message]}, ctx.violations)
+        return body
+
+    def _page(self, ctx: OperationContext, rows: list[dict], render: Callable[[dict], dict]) -> dict:
+        """One page of `rows` in AWX's list envelope (404 "Invalid page." when out of range)."""
+        query = ctx.request.query
+        size = page_size(query)
+        count = len(rows)
+        pages = max(1, math.ceil(count / size))
+        raw = last_value(query, "page") or "1"
+        if raw == "last":
+            number = pages
+        else:
+            try:
+                number = int(raw)
+            except ValueError:
+                number = 0
+        if not 1 <= number <= pages:
+            raise self.error(404, INVALID_PAGE, violations=[
+                Violation("query", "/page", f"page {raw!r} is not between 1 and {pages}", "range")])
+        start = (number - 1) * size
+        path = ctx.link(ctx.request.path)
+        return {
+            "count": count,
+            "next": page_link(path, query, number + 1) if number < pages else None,
+            "previous": page_link(path, query, number - 1) if number > 1 else None,
+            "results": [render(row) for row in rows[start:start + size]],
+        }
+
+    # --- rendering ----------------------------------------------------------------------------
+    def render_credential(self, ctx: OperationContext, credential: dict) -> dict:
+        """A credential as AWX's CredentialSerializer shows it."""
+        users, types = ctx.data["users"], ctx.data["credential_types"]
+        credential_type = types.get(credential["credential_type"]) or {}
+        owner = users.get(credential.get("user"))
+        creator = users.get(credential.get("created_by"))
+        base = f"/api/v2/credentials/{credential['id']}/"
+        related: dict[str, str] = {}
+        if creator is not None:
+            related["created_by"] = ctx.link(f"/api/v2/users/{creator['id']}/")
+            related["modified_by"] = related["created_by"]
+        for name in ("activity_stream", "access_list", "object_roles", "owner_users", "owner_teams", "copy",
+                     "input_sources"):
+            related[name] = ctx.link(f"{base}{name}/")
+        related["credential_type"] = ctx.link(f"/api/v2/credential_types/{credential['credential_type']}/")
+        if owner is not None:
+            related["user"] = ctx.link(f"/api/v2/users/{owner['id']}/")
+        summary: dict[str, Any] = {"credential_type": {
+            "id": credential["credential_type"], "name": credential_type.get("name", ""),
+            "description": credential_type.get("description", "")}}
+        if creator is not None:
+            summary["created_by"] = summary["modified_by"] = user_summary(creator)
+        summary["user_capabilities"] = {"edit": True, "delete": True, "copy": True, "use": True}
+        summary["owners"] = [owner_summary(ctx, owner)] if owner is not None else []
+        return {
+            "id": credential["id"],
+            "type": "credential",
+            "url": ctx.link(base),
+            "related": related,
+            "summary_fields": summary,
+            "created": credential["created"],
+            "modified": credential["modified"],
+            "name": credential["name"],
+            "description": credential["description"],
+            "credential_type": credential["credential_type"],
+            "managed": False,
+            "inputs": display_inputs(credential_type, credential["inputs"]),
+            "kind": credential_type.get("namespace"),
+            "cloud": credential_type.get("kind") == "cloud",
+            "kubernetes": credential_type.get("kind") == "kubernetes",
+        }
+
+    def render_credential_type(self, ctx: OperationContext, credential_type: dict) -> dict:
+        """A credential type as AWX's CredentialTypeSerializer shows it."""
+        base = f"/api/v2/credential_types/{credential_type['id']}/"
+        managed = bool(credential_type.get("managed"))
+        return {
+            "id": credential_type["id"],
+            "type": "credential_type",
+            "url": ctx.link(base),
+            "related": {"credentials": ctx.link(f"{base}credentials/"),
+                        "activity_stream": ctx.link(f"{base}activity_stream/")},
+            "summary_fields": {"user_capabilities": {"edit": not managed, "delete": not managed}},
+            "created": credential_type["created"],
+            "modified": credential_type["modified"],
+            "name": credential_type["name"],
+            "description": credential_type["description"],
+            "kind": credential_type["kind"],
+            "namespace": credential_type["namespace"],
+            "managed": managed,
+            "inputs": credential_type["inputs"],
+            "injectors": credential_type["injectors"],
+        }
+
+    # --- user credentials -------------------------------------------------------------------
+    @handles("listUserCredentials")
+    def list_user_credentials(self, ctx: OperationContext) -> Reply:
+        user = self._path_entity(ctx, "users")
+        rows = sorted(ctx.data["credentials"].where("user", user["id"]), key=lambda c: (c["name"], c["id"]))
+        return Reply(200, self._page(ctx, rows, lambda c: self.render_credential(ctx, c)))
+
+    @handles("createUserCredential")
+    def create_user_credential(self, ctx: OperationContext) -> Reply:
+        user = self._path_entity(ctx, "users")
+        body = self._read_body(ctx)
+        fields = self._validate_fields(ctx, body)
+        credential_type = fields["credential_type"]
+        try:
+            check_inputs(credential_type, fields["inputs"])
+        except InputsError as error:
+            detail = error.detail
+            detail = ([safe_text(m) for m in detail] if isinstance(detail, list)
+                      else {k: [safe_text(m) for m in v] for k, v in detail.items()})
+            raise self.invalid({"inputs": detail}) from None
+        now = iso(ctx.now())
+        stored = ctx.data["credentials"].add({
+            "name": fields["name"],
+            "description": fields["description"],
+            "credential_type": credential_type["id"],
+            "user": user["id"],  # the path wins over any "user" in the body
+            "inputs": stored_inputs(credential_type, fields["inputs"]),
+            "created": now,
+            "modified": now,
+            "created_by": ctx.principal.id if ctx.principal is not None else ADMIN_ID,
+        })
+        rendered = self.render_credential(ctx, stored)
+        return Reply(201, rendered, {"Location": rendered["url"]})
+
+    def _validate_fields(self, ctx: OperationContext, body: dict) -> dict:
+        """DRF's field-by-field pass: every field error at once, in the serializer's order."""
+        errors: dict[str, list[str]] = {}
+        clean: dict[str, Any] = {}
+        checks = {
+            "name": lambda v: char_field(v, required=True, max_length=512, allow_blank=False),
+            "description": lambda v: char_field(v, required=False, max_length=None, allow_blank=True),
+            "credential_type": lambda v: related_field(v, ctx.data["credential_types"]),
+            "inputs": inputs_field,
+        }
+        for name, check in checks.items():
+            value, messages = check(body.get(name, _MISSING))
+            if messages:
+                errors[name] = messages
+            clean[name] = value
+        if errors:
+            raise self.invalid(errors)
+        return clean
+
+    # --- credential types -------------------------------------------------------------------
+    @handles("listCredentialTypes")
+    def list_credential_types(self, ctx: OperationContext) -> Reply:
+        rows = sorted(ctx.data["credential_types"], key=lambda t: (t["kind"], t["name"], t["id"]))
+        return Reply(200, self._page(ctx, rows, lambda t: self.render_credential_type(ctx, t)))
+
+    @handles("getCredentialType")
+    def get_credential_type(self, ctx: OperationContext) -> Reply:
+        return Reply(200, self.render_credential_type(ctx, self._path_entity(ctx, "credential_types")))
+
+    # --- data -------------------------------------------------------------------------------
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+        if collection == "users":
+            first, last = fake.faker.first_name(), fake.faker.last_name()
+            return {"username": f"{first[0]}{last}".lower(), "first_name": first, "last_name": last,
+                    "email": f"{first}.{last}@example.com".lower(), "is_superuser": False}
+        if collection == "credentials":
+            return self._fake_credential(fake, data)
+        return super().fake_entity(collection, fake, data)
+
+    def _fake_credential(self, fake: Fake, data: ApiData) -> dict:
+        types = list(data["credential_types"])
+        if not types:
+            raise ValueError("generate credentials: load credential_types first")
+        weights = [_RECIPES.get(t["namespace"], (1, None))[0] for t in types]
+        credential_type = fake.rng.choices(types, weights=weights)[0]
+        env = fake.rng.choice(_ENVIRONMENTS)
+        recipe = _RECIPES.get(credential_type["namespace"], (1, None))[1]
+        if recipe is not None:
+            name, inputs = recipe(fake, env)
+        else:
+            name, inputs = f"{env} {credential_type['name']}", _fake_generic(fake, credential_type)
+        users = [u["id"] for u in data["users"]]
+        created = fake.past()
+        return {
+            "name": name,
+            "description": fake.rng.choice(["", f"Managed by the {fake.faker.word()} team"]),
+            "credential_type": credential_type["id"],
+            "user": fake.rng.choice(users) if users else ADMIN_ID,
+            "inputs": inputs,
+            "created": iso(created),
+            "modified": iso(created),
+            "created_by": ADMIN_ID if ADMIN_ID in data["users"] else None,
+        }
+
+    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        entity = dict(entity)
+        if collection == "users":
+            for name in ("first_name", "last_name", "email"):
+                entity.setdefault(name, "")
+            entity.setdefault("is_superuser", False)
+        elif collection == "credential_types":
+            self._complete_timestamps(entity, fake)
+            entity.setdefault("description", "")
+            entity.setdefault("managed", True)
+            entity.setdefault("injectors", {})
+            ids = [f["id"] for f in entity["inputs"].get("fields") or []]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"field inputs: field IDs must be unique ({ids})")
+        elif collection == "credentials":
+            self._complete_timestamps(entity, fake)
+            entity.setdefault("description", "")
+            entity.setdefault("inputs", {})
+            entity.setdefault("created_by", ADMIN_ID if ADMIN_ID in data["users"] else None)
+            credential_type = data["credential_types"].get(entity["credential_type"])
+            if credential_type is None:
+                raise ValueError(f"field credential_type: no credential type {entity['credential_type']}")
+            try:
+                check_inputs(credential_type, entity["inputs"])
+            except InputsError as error:
+                raise ValueError(f"field inputs: {error.detail}") from None
+            entity["inputs"] = stored_inputs(credential_type, entity["inputs"])
+        return entity
+
+    @staticmethod
+    def _complete_timestamps(entity: dict, fake: Fake) -> None:
+        if "created" not in entity:
+            entity["created"] = iso(fake.past())
+        entity.setdefault("modified", entity["created"])
+
+
+# --- helpers used above -------------------------------------------------------------------------
+def _has_non_finite(value: Any, depth: int = 0) -> bool:
+    """True when a parsed body holds NaN or Infinity (DRF's strict JSON parser refuses them)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if depth > 50:
+        return False
+    if isinstance(value, dict):
+        return any(_has_non_finite(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(v, depth + 1) for v in value)
+    return False
+
+
+def page_size(query: dict[str, list[str]]) -> int:
+    """DRF's ``get_page_size``: a positive integer, capped at 200; anything else means 25."""
+    raw = last_value(query, "page_size")
+    try:
+        size = int(raw) if raw is not None else 0
+    except ValueError:
+        size = 0
+    return min(size, MAX_PAGE_SIZE) if size > 0 else PAGE_SIZE
+
+
+def page_link(path: str, query: dict[str, list[str]], number: int) -> str:
+    """The link to page `number`: other parameters kept and sorted, page 1 without ``page``."""
+    params = {key: list(values) for key, values in query.items()}
+    raw_size = last_value(query, "page_size")
+    try:
+        if raw_size is not None and int(raw_size) > MAX_PAGE_SIZE:
+            params["page_size"] = [str(MAX_PAGE_SIZE)]  # AWX caps the size in its links
+    except ValueError:
+        pass
+    if number == 1:
+        params.pop("page", None)
+    else:
+        params["page"] = [str(number)]
+    encoded = urllib.parse.urlencode(sorted(params.items()), doseq=True)
+    return f"{path}?{encoded}" if encoded else path
+
+
+def user_summary(user: dict) -> dict:
+    """A user as ``summary_fields.created_by`` shows it."""
+    return {"id": user["id"], "username": user["username"], "first_name": user["first_name"],
+            "last_name": user["last_name"]}
+
+
+def owner_summary(ctx: OperationContext, user: dict) -> dict:
+    """A user as ``summary_fields.owners`` shows it (description: first and last name)."""
+    return {"id": user["id"], "type": "user", "name": user["username"],
+            "description": " ".join([user["first_name"], user["last_name"]]),
+            "url": ctx.link(f"/api/v2/users/{user['id']}/")}

@@ -1,0 +1,334 @@
+"""AWX credential inputs: parse them, check them against a credential type, mask secrets.
+
+A credential type describes its inputs as ``{"fields": [...], "required": [...],
+"dependencies": {...}}``, each field ``{id, label, type: string|boolean, secret?,
+multiline?, format?, choices?, ask_at_runtime?, default?, help_text?}``. AWX turns that
+into a Draft 4 JSON Schema (one property per field, no extra keys) and reports problems
+the way this module does:
+
+- a secret input sent as ``$encrypted$`` on create: one message, before anything else;
+- a problem tied to no field (an unknown key, inputs not an object): one message, and it
+  hides every per-field problem;
+- per-field problems: ``{"field": ["message"]}``, then "required for <type name>" for a
+  required input that is missing or empty, then the SSH key passphrase rules.
+
+Secrets are stored in clear (the mock has nothing to protect) and shown as
+``$encrypted$``; an empty secret is dropped and an ``ASK`` in an ask-at-runtime field is
+kept and shown as is, as AWX's field encryption does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import urllib.parse
+from typing import Any
+
+import yaml
+from jsonschema import Draft4Validator, FormatChecker
+from jsonschema.exceptions import FormatError
+
+ENCRYPTED = "$encrypted$"
+ASK = "ASK"
+MAX_YAML_NODES = 10_000  # anchors and aliases can make a small document enormous
+
+
+class InputsError(Exception):
+    """Inputs that AWX refuses; `detail` is a list of messages or ``{field: [messages]}``."""
+
+    def __init__(self, detail: list[str] | dict[str, list[str]]):
+        super().__init__(detail)
+        self.detail = detail
+
+
+# --- parsing ----------------------------------------------------------------------------------
+def _require_mapping(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise AssertionError(f"Input type `{type(value).__name__}` is not a dictionary")
+
+
+def _count_nodes(value: Any, budget: list[int]) -> None:
+    """Walk a parsed YAML value, failing once it holds more than MAX_YAML_NODES nodes."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise AssertionError("document too large once aliases are expanded")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _count_nodes(key, budget)
+            _count_nodes(item, budget)
+    elif isinstance(value, list):
+        for item in value:
+            _count_nodes(item, budget)
+
+
+def _strict_constant(name: str):
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+
+
+def parse_text(text: str) -> dict:
+    """Parse inputs sent as a string, as AWX's ``parse_yaml_or_json`` does: JSON, then YAML.
+
+    Raises InputsError with AWX's message when neither gives a mapping.
+    """
+    if text == '""':
+        return {}
+    try:
+        value = json.loads(text, parse_constant=_strict_constant)
+        _require_mapping(value)
+        return value
+    except (ValueError, TypeError, AssertionError, RecursionError) as json_error:
+        json_problem = str(json_error) if not isinstance(json_error, RecursionError) else "nested too deeply"
+    try:
+        value = yaml.safe_load(text)
+        if value is None:  # "" or "---"
+            value = {}
+        _require_mapping(value)
+        _count_nodes(value, [MAX_YAML_NODES])
+    except (yaml.YAMLError, TypeError, AttributeError, AssertionError, RecursionError, ValueError) as yaml_error:
+        yaml_problem = str(yaml_error) if not isinstance(yaml_error, RecursionError) else "nested too deeply"
+        raise InputsError([f"Cannot parse as JSON (error: {json_problem}) or YAML (error: {yaml_problem})."]) \
+            from None
+    try:
+        # YAML knows dates, sets and NaN; JSON (and so the stored credential) does not.
+        json.dumps(value, allow_nan=False)
+    except (ValueError, TypeError) as error:
+        raise InputsError([f"Variables not compatible with JSON standard (error: {error})"]) from None
+    return value
+
+
+# --- the type's schema ------------------------------------------------------------------------
+def fields_of(credential_type: dict) -> list[dict]:
+    """The input fields a credential type defines."""
+    return list((credential_type.get("inputs") or {}).get("fields") or [])
+
+
+def secret_fields(credential_type: dict) -> list[str]:
+    """Ids of the fields AWX encrypts."""
+    return [f["id"] for f in fields_of(credential_type) if f.get("secret") is True]
+
+
+def askable_fields(credential_type: dict) -> set[str]:
+    """Ids of the fields that may hold ``ASK`` (prompt on launch)."""
+    return {f["id"] for f in fields_of(credential_type) if f.get("ask_at_runtime") is True}
+
+
+def input_schema(credential_type: dict) -> dict:
+    """The Draft 4 schema AWX builds from a credential type's field list."""
+    properties = {}
+    for field in fields_of(credential_type):
+        schema: dict[str, Any] = {"type": field.get("type", "string")}
+        if field.get("format"):
+            schema["format"] = field["format"]
+        if field.get("choices"):
+            schema["enum"] = list(field["choices"])
+        properties[field["id"]] = schema
+    return {
+        "type": "object",
+        "properties": properties,
+        "dependencies": dict((credential_type.get("inputs") or {}).get("dependencies") or {}),
+        "additionalProperties": False,
+    }
+
+
+# --- PEM keys (AWX's validate_pem, in behaviour) ----------------------------------------------
+_PEM_HEADER = re.compile(r"(?P<dashes>-{4,}) *BEGIN (?P<type>[A-Z ]+?) *(?P=dashes)")
+_PEM_LINE_HEADER = re.compile(r"^(.+?):\s*?(.+?)(\\??)$")
+_KEY_TYPES = {"RSA": "rsa", "DSA": "dsa", "EC": "ecdsa", "OPENSSH": "ed25519", "": "rsa1"}
+_OPENSSH_UNENCRYPTED = b"openssh-key-v1\x00\x00\x00\x00\x04none"
+
+
+class PemError(ValueError):
+    """PEM data AWX would refuse; the message is AWX's."""
+
+
+def _pem_body(data: str) -> str:
+    """The base64 part of a PEM object, without RFC 1421 headers (``Proc-Type: ...``)."""
+    out, continues = [], False
+    for line in data.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if continues:
+            continues = line.endswith("\\")
+            continue
+        if _PEM_LINE_HEADER.match(line):
+            continues = line.endswith("\\")
+            continue
+        out.append(line)
+    return "".join(out)
+
+
+def pem_objects(data: str) -> list[dict]:
+    """Split PEM text into objects ``{type, key_type?, encrypted?}``; PemError if malformed.
+
+    Written without one big backtracking regular expression, so a hostile megabyte of
+    dashes and spaces costs linear time.
+    """
+    objects = []
+    data = data.lstrip()
+    while data:
+        header = _PEM_HEADER.match(data[:256])
+        if header is None:
+            raise PemError(f"Invalid certificate or key: {data[:100]}...")
+        dashes, kind = header.group("dashes"), header.group("type")
+        end = re.compile(re.escape(dashes) + r" *END " + re.escape(kind) + r" *" + re.escape(dashes))
+        footer = end.search(data, header.end())
+        if footer is None:
+            raise PemError(f"Invalid certificate or key: {data[:100]}...")
+        body = data[header.end():footer.start()]
+        data = data[footer.end():].lstrip()
+        info: dict[str, Any] = {"type": kind}
+        if kind.endswith("PRIVATE KEY"):
+            info["type"] = "PRIVATE KEY"
+            prefix = kind.replace("ENCRYPTED PRIVATE KEY", "").replace("PRIVATE KEY", "").strip()
+            if prefix not in _KEY_TYPES:
+                raise PemError(f'Invalid private key: unsupported type "{prefix}"')
+            info["key_type"] = _KEY_TYPES[prefix]
+        elif kind != "CERTIFICATE":
+            raise PemError(f'Unsupported PEM object type: "{kind}"')
+        try:
+            raw = base64.b64decode(_pem_body(body))
+        except (binascii.Error, ValueError):
+            raw = b""
+        if not raw:
+            raise PemError("Invalid base64-encoded data")
+        if info.get("key_type") == "ed25519":
+            info["encrypted"] = not raw.startswith(_OPENSSH_UNENCRYPTED)
+        elif kind == "ENCRYPTED PRIVATE KEY":
+            info["encrypted"] = True
+        elif "key_type" in info:
+            info["encrypted"] = "ENCRYPTED" in body
+        objects.append(info)
+    return objects
+
+
+def check_private_key(data: str) -> list[dict]:
+    """AWX's ``validate_ssh_private_key``: at least one private key, certificates allowed."""
+    objects = pem_objects(data)
+    if not any(o["type"] == "PRIVATE KEY" for o in objects):
+        raise PemError("At least one private key is required.")
+    return objects
+
+
+def has_encrypted_key(data: Any) -> bool:
+    """True when `data` is a valid private key that needs a passphrase."""
+    if not isinstance(data, str) or not data:
+        return False
+    try:
+        return any(o.get("encrypted") for o in check_private_key(data))
+    except PemError:
+        return False
+
+
+# --- formats AWX registers on its schema validator --------------------------------------------
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("ssh_private_key")
+def _ssh_private_key(value: Any) -> bool:
+    if not isinstance(value, str) or not value or value == ENCRYPTED:
+        return True
+    try:
+        check_private_key(value.replace(r"\u003d", "="))
+    except PemError as error:
+        raise FormatError(str(error)) from None
+    return True
+
+
+@FORMATS.checks("vault_id")
+def _vault_id(value: Any) -> bool:
+    if isinstance(value, str) and "@" in value:
+        raise FormatError("@ is not an allowed character")
+    return True
+
+
+@FORMATS.checks("url")
+def _url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    parsed = urllib.parse.urlparse(value)
+    if parsed.scheme == "":
+        raise FormatError("Invalid URL: Missing url scheme (http, https, etc.)")
+    if parsed.netloc == "":
+        raise FormatError(f"Invalid URL: {value}")
+    return True
+
+
+# --- the checks, in AWX's order ---------------------------------------------------------------
+def _surrogates(inputs: dict) -> dict[str, list[str]]:
+    """[mock] Lone surrogates cannot be stored or sent back as UTF-8: refuse them per field."""
+    errors = {}
+    for key, value in inputs.items():
+        if isinstance(key, str) and isinstance(value, str):
+            bad = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+            if bad is not None:
+                errors[key] = [f"Surrogate characters are not allowed: U+{ord(bad):X}."]
+    return errors
+
+
+def _schema_errors(credential_type: dict, inputs: dict) -> dict[str, list[str]]:
+    """Per-field schema problems; InputsError for the first problem tied to no field."""
+    errors: dict[str, list[str]] = {}
+    labels = {f["id"]: f.get("label", f["id"]) for f in fields_of(credential_type)}
+    validator = Draft4Validator(input_schema(credential_type), format_checker=FORMATS)
+    for error in validator.iter_errors(inputs):
+        if error.validator == "dependencies":
+            # "'a' is a dependency of 'b'": AWX names the field that may not be set alone.
+            match = re.search(r"'([^']+)'[\w ]+'([^']+)", error.message)
+            if match:
+                needed, extraneous = match.groups()
+                errors[extraneous] = [f'cannot be set unless "{labels.get(needed, needed)}" is set']
+                continue
+        if not error.path:
+            raise InputsError([error.message])
+        errors[str(error.path[0])] = [error.message]
+    return errors
+
+
+def _key_unlock_errors(credential_type: dict, inputs: dict, errors: dict) -> None:
+    """The passphrase rules AWX applies to managed types with an ``ssh_key_unlock`` field."""
+    if not credential_type.get("managed") or "ssh_key_unlock" not in {f["id"] for f in fields_of(credential_type)}:
+        return
+    encrypted = has_encrypted_key(inputs.get("ssh_key_data"))
+    if encrypted and not inputs.get("ssh_key_unlock"):
+        errors["ssh_key_unlock"] = ["must be set when SSH key is encrypted."]
+    if inputs.get("ssh_key_data") and inputs.get("ssh_key_unlock") and not encrypted \
+            and "ssh_key_data" not in errors:
+        errors["ssh_key_unlock"] = ["should not be set when SSH key is not encrypted."]
+
+
+def check_inputs(credential_type: dict, inputs: dict) -> None:
+    """Raise InputsError when `inputs` do not satisfy the credential type, as AWX would."""
+    for field in secret_fields(credential_type):
+        if inputs.get(field) == ENCRYPTED:
+            raise InputsError([f"{ENCRYPTED} is a reserved keyword, and cannot be used for {field}."])
+    surrogates = _surrogates(inputs)
+    errors = _schema_errors(credential_type, {k: ("" if k in surrogates else v) for k, v in inputs.items()})
+    errors.update(surrogates)
+    for field in (credential_type.get("inputs") or {}).get("required") or []:
+        if not inputs.get(field):
+            errors[field] = [f"required for {credential_type['name']}"]
+    _key_unlock_errors(credential_type, inputs, errors)
+    if errors:
+        raise InputsError(errors)
+
+
+# --- storing and showing ----------------------------------------------------------------------
+def stored_inputs(credential_type: dict, inputs: dict) -> dict:
+    """What AWX keeps: every input, except secrets left empty (its encryption drops them)."""
+    secrets = set(secret_fields(credential_type))
+    return {k: v for k, v in inputs.items() if not (k in secrets and v in ("", None))}
+
+
+def display_inputs(credential_type: dict, inputs: dict) -> dict:
+    """Inputs as the API shows them: secrets as ``$encrypted$``, an ``ASK`` prompt as is."""
+    secrets, askable = set(secret_fields(credential_type)), askable_fields(credential_type)
+    shown = {}
+    for key, value in inputs.items():
+        if key in secrets and value and not (key in askable and value == ASK):
+            shown[key] = ENCRYPTED
+        else:
+            shown[key] = value
+    return shown

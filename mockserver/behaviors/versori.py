@@ -1,0 +1,396 @@
+"""Versori Connect v1alpha1: organisation credentials whose secrets never leave in clear.
+
+What no schema can say, from the document, api-notes.md and the mock's own choices:
+
+- errors are ``{code, message, fields?, cause?}``; ``fields`` lists every violation as a
+  dotted path (``data.clientId``); codes: 400 bad_request, 401 unauthenticated, 404
+  not_found, 405 method_not_allowed, 413 payload_too_large, 415 unsupported_media_type,
+  500 internal; a body that is not JSON carries the decoder's complaint in ``cause``;
+- any cookie or any bearer token is accepted; neither is a 401;
+- a path id that is not a ULID, an unknown organisation and a credential of another
+  organisation are all 404 not_found;
+- secrets (value, valueBase64, password, clientSecret, accessToken, refreshToken) are
+  answered as ``"<redacted>"``; on PUT that placeholder keeps the stored secret of the same
+  name (a 400 when none is stored), on create it is refused; ``valueBase64`` must be
+  standard base64;
+- the list is ordered by ``updatedAt`` then id, both descending, and cursor-paged by the
+  boundary item's id: ``first`` 1..100 (default 20), ``next``/``prev`` only when items
+  follow/precede the page; an unknown cursor, or both cursors at once, is a 400;
+- PUT takes the full Credential: a body id other than the path's is a 400 (field ``id``),
+  the stored ``createdAt`` wins, ``updatedAt`` moves strictly forward (1 ms past the old
+  value when the clock has not moved on), ``type`` may change; ``usages`` and ``errors`` in
+  the body are ignored, and the stored ``errors`` are dropped (the new data is unvalidated);
+- ``usages`` appear in GET one and in the list, not in create / PUT answers; ``errors``
+  appear when stored (in the list only when non-empty: "defined if the credential is
+  invalid"); ``authSchemeType`` is derived from ``type`` unless a fixture sets it.
+
+Order of checks for writes: schema (400) → stateless rules: id mismatch, placeholder on
+create, base64 (400) → organisation / credential (404) → placeholders that need the stored
+secret (400).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime, timedelta, timezone
+
+from ..fake import Fake, iso
+from ..messages import ApiError, MockRequest, Reply
+from ..spec import Operation
+from ..store import ApiData
+from ..validation import Violation
+from .base import ApiBehavior, OperationContext, describe, handles
+
+REDACTED = "<redacted>"
+SECRET_KEYS = ("value", "valueBase64", "password", "clientSecret", "accessToken", "refreshToken")
+AUTH_SCHEME_OF = {"none": "none", "string": "api-key", "binary": "api-key", "basic-auth": "basic-auth",
+                  "oauth2-client": "oauth2", "oauth2-token": "oauth2"}
+CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+         415: "unsupported_media_type", 500: "internal"}
+DEFAULT_PAGE_SIZE = 20
+ONE_MS = timedelta(milliseconds=1)
+
+
+# --- views: what the API answers ------------------------------------------------------
+def redact(data: dict) -> dict:
+    """A copy of `data` with every secret replaced by the placeholder."""
+    return {key: (REDACTED if key in SECRET_KEYS else value) for key, value in data.items()}
+
+
+def credential_view(entity: dict, *, with_usages: bool) -> dict:
+    """A credential as create, get and PUT answer it (secrets redacted)."""
+    out = {"id": entity["id"], "type": entity["type"], "name": entity["name"]}
+    if with_usages:
+        out["usages"] = list(entity.get("usages") or [])
+    if "errors" in entity:
+        out["errors"] = list(entity["errors"])
+    out.update(data=redact(entity["data"]), createdAt=entity["createdAt"], updatedAt=entity["updatedAt"])
+    return out
+
+
+def summary_view(entity: dict) -> dict:
+    """A credential as the list shows it: no data; errors only when it is invalid."""
+    out = {"id": entity["id"], "type": entity["type"], "name": entity["name"],
+           "authSchemeType": entity.get("authSchemeType") or AUTH_SCHEME_OF[entity["type"]],
+           "usages": list(entity.get("usages") or [])}
+    if entity.get("errors"):
+        out["errors"] = list(entity["errors"])
+    return out
+
+
+# --- time ---------------------------------------------------------------------------------
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 timestamp as an aware UTC datetime (ValueError when it is not one)."""
+    moment = datetime.fromisoformat(text.replace("z", "Z"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone")
+    return moment.astimezone(timezone.utc)
+
+
+def to_millis(moment: datetime) -> datetime:
+    """`moment` truncated to whole milliseconds (what the API shows)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def later_than(previous: str, now: datetime) -> str:
+    """The new updatedAt: now, but strictly after `previous` even within one millisecond."""
+    moment, before = to_millis(now), parse_time(previous)
+    if moment <= before:
+        moment = to_millis(before) + ONE_MS
+    return iso(moment, millis=True)
+
+
+# --- secrets --------------------------------------------------------------------------------
+def is_base64(text: str) -> bool:
+    """True for standard, padded base64 (what the vendor's Go decoder accepts)."""
+    try:
+        base64.b64decode(text, validate=True)
+        return True
+    except (binascii.Error, ValueError):
+        return False
+
+
+def stateless_problems(data: dict, *, placeholder_allowed: bool) -> list[tuple[str, str]]:
+    """(field, message) for data rules that need no stored credential."""
+    problems = []
+    for key in SECRET_KEYS:
+        if data.get(key) == REDACTED and not placeholder_allowed:
+            problems.append((f"data.{key}", f'"{REDACTED}" is the redaction placeholder; send the secret itself'))
+    value = data.get("valueBase64")
+    if isinstance(value, str) and value != REDACTED and not is_base64(value):
+        problems.append(("data.valueBase64", "is not valid standard base64"))
+    return problems
+
+
+def keep_stored_secrets(data: dict, stored: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """`data` with each placeholder replaced by the stored secret of the same name."""
+    resolved, problems = dict(data), []
+    for key in SECRET_KEYS:
+        if resolved.get(key) != REDACTED:
+            continue
+        if key in stored and stored[key] != REDACTED:
+            resolved[key] = stored[key]
+        else:
+            problems.append((f"data.{key}", f'"{REDACTED}" keeps a stored secret, but this credential '
+                                            f"has no stored {key}"))
+    return resolved, problems
+
+
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)$")
+
+
+def error_fields(violation: Violation) -> list[dict]:
+    """The ``fields`` entries for one violation: one per unknown member, else its own path.
+
+    A problem with the body as a whole (not an object, missing) has no field to name; the
+    message says it.
+    """
+    unexpected = _UNEXPECTED.search(violation.message) if violation.keyword == "additionalProperties" else None
+    if unexpected:
+        names = re.findall(r"'([^']*)'", unexpected.group(1))
+        prefix = f"{violation.field}." if violation.field else ""
+        return [{"field": prefix + name, "message": "unknown field"} for name in names]
+    if not violation.field:
+        return []
+    return [{"field": violation.field, "message": violation.message}]
+
+
+class Behavior(ApiBehavior):
+    """Versori Connect credential endpoints."""
+
+    api_id = "versori"
+
+    # --- the API's error format -------------------------------------------------------------
+    def error_body(self, status: int, message: str, **extra) -> dict:
+        body = {"code": extra.get("code") or CODES.get(status, "internal"), "message": message}
+        if extra.get("fields"):
+            body["fields"] = extra["fields"]
+        if extra.get("cause"):
+            body["cause"] = extra["cause"]
+        return body
+
+    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
+        return self.error(401, "Authentication required: send the session cookie or "
+                               "Authorization: Bearer <api key>")
+
+    def route_not_found_for(self, operation: Operation) -> ApiError:
+        # A path id that is not a ULID cannot name anything: the real router answers 404.
+        return self.error(404, "Not found: the path's ids must be ULIDs")
+
+    def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
+        """Path problems are 404s, a wrong content type 415; everything else one 400 listing all."""
+        if any(v.location == "path" for v in violations):
+            error = self.route_not_found_for(operation)
+        elif any(v.keyword == "content-type" for v in violations):
+            first = next(v for v in violations if v.keyword == "content-type")
+            error = self.error(415, first.message)
+        else:
+            error = self._bad_request(violations)
+        error.violations = list(violations)
+        return error
+
+    def _bad_request(self, violations: list[Violation]) -> ApiError:
+        parse = next((v for v in violations if v.keyword == "parse"), None)
+        if parse is not None:
+            # Not JSON at all: no field to point at, the decoder's complaint is the cause.
+            what = "valid UTF-8" if "UTF-8" in parse.message else "valid JSON"
+            return self.error(400, f"The request body is not {what}", cause=parse.message)
+        fields = [field for v in violations for field in error_fields(v)]
+        return self.error(400, describe(violations), fields=fields)
+
+    def _invalid(self, problems: list[tuple[str, str]], location: str = "body") -> ApiError:
+        """A 400 for rules the handler checks, in the same shape as schema violations."""
+        violations = [Violation(location, "/" + field.replace(".", "/"), message, "mock")
+                      for field, message in problems]
+        fields = [{"field": field, "message": message} for field, message in problems]
+        return self.error(400, "; ".join(f"{f}: {m}" for f, m in problems), fields=fields,
+                          violations=violations)
+
+    # --- lookups ------------------------------------------------------------------------------
+    def _organisation(self, ctx: OperationContext) -> dict:
+        org_id = ctx.path["organisation_id"]
+        organisation = ctx.data["organisations"].get(org_id)
+        if organisation is None:
+            raise self.error(404, f"Organisation {org_id} not found")
+        return organisation
+
+    def _credential(self, ctx: OperationContext) -> dict:
+        """The path's credential, which must belong to the path's organisation."""
+        organisation = self._organisation(ctx)
+        credential_id = ctx.path["credential_id"]
+        credential = ctx.data["credentials"].get(credential_id)
+        if credential is None or credential["organisationId"] != organisation["id"]:
+            raise self.error(404, f"Credential {credential_id} not found")
+        return credential
+
+    # --- list -----------------------------------------------------------------------------------
+    @handles("ListCredentials")
+    def list_credentials(self, ctx: OperationContext) -> Reply:
+        organisation = self._organisation(ctx)
+        first = ctx.query.get("first", DEFAULT_PAGE_SIZE)
+        after, before = ctx.query.get("after") or None, ctx.query.get("before") or None
+        if after and before:
+            raise self._invalid([("after", "use either after or before, not both"),
+                                 ("before", "use either after or before, not both")], "query")
+        rows = sorted(ctx.data["credentials"].where("organisationId", organisation["id"]),
+                      key=lambda c: (c["updatedAt"], c["id"]), reverse=True)
+        start, end = self._window(rows, first, after, before)
+        page = rows[start:end]
+        body = {"totalCount": len(rows)}
+        if page and end < len(rows):
+            body["next"] = page[-1]["id"]
+        if page and start > 0:
+            body["prev"] = page[0]["id"]
+        body["credentials"] = [summary_view(c) for c in page]
+        return Reply(200, body)
+
+    def _window(self, rows: list[dict], first: int, after: str | None, before: str | None) -> tuple[int, int]:
+        """[start, end) of the page the cursors ask for."""
+        position = {row["id"]: index for index, row in enumerate(rows)}
+        for name, cursor in (("after", after), ("before", before)):
+            if cursor and cursor not in position:
+                raise self._invalid([(name, f"unknown cursor: no credential {cursor} in this list")], "query")
+        if after:
+            start = position[after] + 1
+            return start, start + first
+        if before:
+            end = position[before]
+            return max(0, end - first), end
+        return 0, first
+
+    # --- create ---------------------------------------------------------------------------------
+    @handles("CreateCredential")
+    def create_credential(self, ctx: OperationContext) -> Reply:
+        body = ctx.body
+        problems = stateless_problems(body["data"], placeholder_allowed=False)
+        if problems:
+            raise self._invalid(problems)
+        organisation = self._organisation(ctx)
+        now = to_millis(ctx.now())
+        stamp = iso(now, millis=True)
+        credentials = ctx.data["credentials"]
+        stored = credentials.add({
+            "id": credentials.new_key(at=now), "organisationId": organisation["id"],
+            "type": body["type"], "name": body["name"], "data": dict(body["data"]),
+            "createdAt": stamp, "updatedAt": stamp, "usages": [],
+        })
+        return Reply(201, credential_view(stored, with_usages=False))
+
+    # --- get ------------------------------------------------------------------------------------
+    @handles("GetCredential")
+    def get_credential(self, ctx: OperationContext) -> Reply:
+        return Reply(200, credential_view(self._credential(ctx), with_usages=True))
+
+    # --- update -----------------------------------------------------------------------------------
+    @handles("UpdateCredential")
+    def update_credential(self, ctx: OperationContext) -> Reply:
+        body = ctx.body
+        path_id = ctx.path["credential_id"]
+        problems = []
+        if body["id"] != path_id:
+            problems.append(("id", f"must equal the credential_id in the path ({path_id})"))
+        problems += stateless_problems(body["data"], placeholder_allowed=True)
+        if problems:
+            raise self._invalid(problems)
+        current = self._credential(ctx)
+        data, problems = keep_stored_secrets(body["data"], current["data"])
+        if problems:
+            raise self._invalid(problems)
+        updated = {**current, "type": body["type"], "name": body["name"], "data": data,
+                   "updatedAt": later_than(current["updatedAt"], ctx.now())}
+        updated.pop("errors", None)  # the new data has not been validated
+        if body["type"] != current["type"]:
+            updated.pop("authSchemeType", None)  # a fixture's override was for the old type
+        stored = ctx.data["credentials"].put(updated)
+        return Reply(200, credential_view(stored, with_usages=False))
+
+    # --- delete -----------------------------------------------------------------------------------
+    @handles("DeleteCredential")
+    def delete_credential(self, ctx: OperationContext) -> Reply:
+        credential = self._credential(ctx)
+        ctx.data["credentials"].remove(credential["id"])
+        return Reply(204)
+
+    # --- data ---------------------------------------------------------------------------------------
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+        if collection == "organisations":
+            name = fake.faker.company()
+            return {"name": name, "slug": fake.faker.slug(name)}
+        if collection != "credentials":
+            return super().fake_entity(collection, fake, data)
+        organisations = [o["id"] for o in data["organisations"]]
+        created = fake.past(days=365)
+        updated = created + timedelta(seconds=fake.rng.randint(0, 30 * 86400),
+                                      milliseconds=fake.rng.randint(0, 999))
+        kind = fake.rng.choice(list(AUTH_SCHEME_OF))
+        vendor = fake.faker.company().split(" ")[0].split(",")[0]
+        entity = {"id": data["credentials"].new_key(at=created),
+                  "organisationId": fake.rng.choice(organisations) if organisations else None,
+                  "type": kind, "name": f"{vendor} {_KIND_LABEL[kind]}",
+                  "data": _fake_data(kind, vendor, fake),
+                  "createdAt": iso(created, millis=True), "updatedAt": iso(updated, millis=True),
+                  "usages": _fake_usages(vendor, created, fake, data)}
+        if entity["organisationId"] is None:
+            del entity["organisationId"]  # the schema check then names the missing field
+        return entity
+
+    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        if collection != "credentials":
+            return entity
+        entity = dict(entity)
+        try:
+            created = parse_time(entity["createdAt"]) if "createdAt" in entity else fake.past(days=365)
+            updated = parse_time(entity["updatedAt"]) if "updatedAt" in entity else created
+        except ValueError as exc:
+            raise ValueError(f"field createdAt/updatedAt: {exc}") from exc
+        if updated < created:
+            raise ValueError("field updatedAt: earlier than createdAt")
+        entity["createdAt"], entity["updatedAt"] = iso(created, millis=True), iso(updated, millis=True)
+        entity.setdefault("usages", [])
+        for key in SECRET_KEYS:
+            if entity["data"].get(key) == REDACTED:
+                raise ValueError(f"field data.{key}: a stored secret cannot be the redaction placeholder")
+        value = entity["data"].get("valueBase64")
+        if value is not None and not is_base64(value):
+            raise ValueError("field data.valueBase64: not valid standard base64")
+        return entity
+
+
+# --- fake data --------------------------------------------------------------------------------
+_KIND_LABEL = {"none": "public API", "string": "API key", "binary": "signing certificate",
+               "basic-auth": "service account", "oauth2-client": "OAuth app", "oauth2-token": "OAuth grant"}
+
+
+def _fake_data(kind: str, vendor: str, fake: Fake) -> dict:
+    """Realistic `data` for a credential type."""
+    faker = fake.faker
+    host = f"https://auth.{vendor.lower()}.example.com"
+    oauth = {"clientId": faker.uuid4(), "clientSecret": faker.sha256()[:40],
+             "authorizeUrl": f"{host}/oauth2/authorize", "tokenUrl": f"{host}/oauth2/token",
+             "scopes": fake.rng.sample(["read", "write", "offline_access", "openid", "profile"], 2)}
+    if kind == "none":
+        return {}
+    if kind == "string":
+        return {"value": f"sk_live_{faker.sha1()[:32]}"}
+    if kind == "binary":
+        return {"valueBase64": base64.b64encode(faker.binary(length=48)).decode()}
+    if kind == "basic-auth":
+        return {"username": faker.user_name(), "password": faker.password(length=18)}
+    if kind == "oauth2-client":
+        return oauth
+    return {**oauth, "accessToken": faker.sha256(), "refreshToken": faker.sha256()}
+
+
+def _fake_usages(vendor: str, created: datetime, fake: Fake, data: ApiData) -> list[dict]:
+    """None, or one Environment of a Connection that uses the credential."""
+    if fake.rng.random() < 0.5:
+        return []
+    ulid = lambda: data["credentials"].new_key(at=created)  # noqa: E731 - any ULID factory will do
+    environment = fake.rng.choice(["Production", "Staging", "Development"])
+    stamp = iso(created, millis=True)
+    return [{"environment": {"id": ulid(), "name": environment, "slug": environment.lower(),
+                             "connection": {"id": ulid(), "name": vendor},
+                             "createdAt": stamp, "updatedAt": stamp}}]
