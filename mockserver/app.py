@@ -38,8 +38,12 @@ def status_line(status: int) -> str:
 
 
 def encode_json(body) -> bytes:
-    """Compact UTF-8 JSON, as the real APIs send."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON, as the real APIs send.
+
+    A lone surrogate (valid in a JSON string escape, not in UTF-8) is written back as
+    the same ``\\udXXX`` escape instead of failing the whole response.
+    """
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
 class MockApp:
@@ -60,7 +64,12 @@ class MockApp:
         started = time.perf_counter()
         request, oversized = self._read(environ, mount, inner)
         outcome = self.runtime.pipeline.handle(api, request, oversized=oversized)
-        status, headers, payload = self._render(outcome)
+        try:
+            status, headers, payload = self._render(outcome)
+        except (TypeError, ValueError):  # a body JSON cannot encode: a bug, answered as the API's 500
+            log.exception("cannot encode the response to %s %s%s", request.method, mount, inner)
+            outcome = Outcome(api.behavior.internal_error().as_reply(), outcome.operation)
+            status, headers, payload = self._render(outcome)
         if self.runtime.config.access_log:
             log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status,
                      (time.perf_counter() - started) * 1000)

@@ -75,7 +75,10 @@ def _expand(item: Any, where: str, behavior, collection: str, fake: Fake, data) 
     overrides = {k: v for k, v in spec.items() if k != "count"}
     entities = []
     for _ in range(spec["count"]):
-        entity = behavior.fake_entity(collection, fake, data)
+        try:
+            entity = behavior.fake_entity(collection, fake, data)
+        except NotImplementedError as exc:
+            raise FixtureError(f"{where}: {exc}; write these entities out instead") from exc
         entity.update(overrides)
         entities.append(entity)
     return entities

@@ -93,3 +93,8 @@ def test_reading_files(tmp_path):
         read_fixture(unsafe)
     with pytest.raises(FixtureError, match="must be a mapping"):
         check_shape([1, 2], "list.yaml")
+
+
+def test_generate_for_a_collection_without_a_generator_is_a_fixture_error(pdns):
+    with pytest.raises(FixtureError, match=r"pdnsmanager.domains\[0\]: pdnsmanager cannot generate domains"):
+        build_store(pdns, [doc({"domains": [{"generate": {"count": 1}}]})], seed=1)

@@ -81,3 +81,12 @@ def test_control_api_errors_are_json(base):
     spec = requests.get(f"{base}/__mock/specs/pdnsmanager")
     assert spec.status_code == 200 and spec.text.startswith("openapi: 3.1")
     assert requests.get(f"{base}/__mock/specs/nope").status_code == 404
+
+
+def test_lone_surrogates_round_trip_as_json_escapes(base):
+    url = f"{base}/pdnsmanager/records/2/credentials"
+    created = requests.post(url, headers={**PDNS, "Content-Type": "application/json"},
+                            data=b'{"description": "odd \\ud800 text", "type": "password", "password": "p"}')
+    assert created.status_code == 201
+    assert created.json()["description"] == "odd \ud800 text"
+    assert b"\\ud800" in requests.get(url, headers=PDNS).content

@@ -1,0 +1,52 @@
+"""Every `curl` in the README works as pasted, against a freshly started server.
+
+The commands run in order on one server (so "create, then see it" is tested as a
+reader would do it), with the README's port replaced by a free one. A command that
+ends with a ``# → NNN`` comment must answer that status; any other must succeed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from servers import ROOT, cli_server
+
+EXPECTED = re.compile(r"\s+#\s*→\s*(\d{3})\s*$")
+
+
+def readme_curls() -> list[str]:
+    """The curl commands of the README's ``sh`` code blocks, in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            if line.startswith("curl "):
+                commands.append(line)
+    return commands
+
+
+def test_the_readme_shows_the_two_commands_and_a_curl_per_api():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in text and "make test" in text
+    commands = readme_curls()
+    for api_id in ("cloudplans", "versori", "pdnsmanager", "awx", "apinizer"):
+        assert any(f"127.0.0.1:8080/{api_id}/" in c for c in commands), api_id
+
+
+def test_every_readme_curl_works_as_pasted():
+    # curl ships with the machine image; if it were missing this fails rather than skips.
+    with cli_server() as (base, _):
+        port = base.rsplit(":", 1)[1]
+        for command in readme_curls():
+            match = EXPECTED.search(command)
+            expected = match.group(1) if match else None
+            runnable = EXPECTED.sub("", command).replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+            result = subprocess.run(runnable + " -o /dev/null -w '%{http_code}'", shell=True,
+                                    capture_output=True, text=True, timeout=30)
+            status = result.stdout.strip()[-3:]
+            assert result.returncode == 0, f"{command}\n{result.stderr}"
+            if expected:
+                assert status == expected, f"{command}\nanswered {status}"
+            else:
+                assert status.startswith("2"), f"{command}\nanswered {status}"
