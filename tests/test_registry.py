@@ -1,0 +1,43 @@
+"""Unit tests of mockserver.registry: specs and behaviour modules must agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver import registry
+from mockserver.registry import load_apis, mount
+from mockserver.spec import SpecError, load_spec
+from tiny import TinyBehavior, tiny_spec_file
+
+
+@pytest.fixture
+def tiny_behavior(monkeypatch):
+    monkeypatch.setattr(registry, "load_behavior", lambda api_id: TinyBehavior())
+
+
+def test_mount_pairs_a_spec_with_its_behaviour(tmp_path, tiny_behavior):
+    api = mount(load_spec(tiny_spec_file(tmp_path), "tiny"))
+    assert api.behavior.spec is api.spec and api.router.match("GET", "/things").operation
+
+
+def test_an_operation_without_a_handler_stops_start_up(tmp_path, tiny_behavior):
+    path = tiny_spec_file(tmp_path)
+    path.write_text(path.read_text().replace("operationId: boom", "operationId: explode"))
+    with pytest.raises(SpecError, match=r"no handler .* for \['explode'\]"):
+        mount(load_spec(path, "tiny"))
+
+
+def test_a_handler_without_an_operation_stops_start_up(tmp_path, tiny_behavior):
+    path = tiny_spec_file(tmp_path)
+    text = path.read_text()
+    start = text.index("    delete:\n      operationId: boom")
+    path.write_text(text[:start] + text[text.index("components:"):])
+    with pytest.raises(SpecError, match=r"handles operations not in the spec: \['boom'\]"):
+        mount(load_spec(path, "tiny"))
+
+
+def test_unknown_api_ids_and_missing_specs(tmp_path):
+    with pytest.raises(SpecError, match="unknown API id"):
+        load_apis(only=["nope"])
+    with pytest.raises(SpecError, match="missing spec"):
+        load_apis(spec_dir=tmp_path, only=["awx"])
