@@ -37,7 +37,7 @@ def main() -> None:
 def run(host, port, single_api, seed, fixtures, spec_dir, threads, quiet):
     """Serve the APIs over HTTP until interrupted."""
     from .app import create_app
-    from .server import serve
+    from .server import make_server, run_until_interrupted
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = MockConfig(spec_dir=spec_dir, single_api=single_api, seed=seed, access_log=not quiet)
@@ -47,13 +47,18 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, quiet):
         app = create_app(config)
     except (SpecError, FixtureError) as exc:
         raise click.ClickException(str(exc)) from exc
+    try:
+        server = make_server(app, host, port, threads)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror} "
+                                   f"(choose another port, e.g. make run PORT=9000)") from exc
     runtime = app.extensions["mockserver"]
-    base = f"http://{host}:{port}"
+    base = f"http://{host}:{server.effective_port}"
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")
     click.echo(f"  control API: {base}/__mock/health   (seed {runtime.seed})")
-    serve(app, host, port, threads)
-
+    click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
+    run_until_interrupted(server)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -16,10 +16,8 @@ def make_server(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8
                          max_request_body_size=64 * 1024 * 1024, clear_untrusted_proxy_headers=True)
 
 
-def serve(app, host: str, port: int, threads: int = 8, announce=print) -> None:
-    """Run until interrupted."""
-    server = make_server(app, host, port, threads)
-    announce(f"mockserver: listening on http://{host}:{server.effective_port}/")
+def run_until_interrupted(server) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close the listening socket."""
     try:
         server.run()
     except KeyboardInterrupt:

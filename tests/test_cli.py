@@ -48,3 +48,16 @@ def test_help_lists_the_options():
     assert result.returncode == 0
     for option in ("--host", "--port", "--api", "--seed", "--fixtures"):
         assert option in result.stdout
+
+
+def test_a_busy_port_is_a_one_line_error():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", str(port), "--quiet"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
