@@ -57,7 +57,8 @@ class MockApp:
         if cors.is_preflight(environ):
             start_response("204 No Content", cors.preflight_headers(environ))
             return [b""]
-        path = environ.get("PATH_INFO") or "/"
+        # WSGI hands the path over as Latin-1 text of the raw bytes; clients send UTF-8.
+        path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8", "replace")
         api, mount, inner = self._resolve(path)
         if api is None:
             return self._flask(environ, start_response)
@@ -74,7 +75,7 @@ class MockApp:
             log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status,
                      (time.perf_counter() - started) * 1000)
         start_response(status_line(status), headers + cors.response_headers(environ))
-        return [payload]
+        return self._for_method(request.method, payload)
 
     def _resolve(self, path: str) -> tuple[MountedApi | None, str, str]:
         """Which API a path belongs to: (api, mount prefix, path inside the API)."""
@@ -98,7 +99,7 @@ class MockApp:
         except RequestEntityTooLarge:
             body, oversized = b"", True
         request = MockRequest(
-            method=wz.method,
+            method=wz.method.upper(),
             path=inner,
             query={key: wz.args.getlist(key) for key in wz.args},
             headers={key.lower(): value for key, value in wz.headers.items()},
@@ -120,6 +121,11 @@ class MockApp:
             headers.append(("X-Mock-Violations", json.dumps(shown, ensure_ascii=True)))
         headers.append(("Content-Length", str(len(payload))))
         return reply.status, headers, payload
+
+    @staticmethod
+    def _for_method(method: str, payload: bytes) -> list[bytes]:
+        """HEAD gets the headers of a GET (Content-Length included) and no body."""
+        return [b""] if method == "HEAD" else [payload]
 
     def _flask(self, environ, start_response):
         """Control API and index: Flask, plus the CORS headers."""

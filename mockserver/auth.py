@@ -38,7 +38,7 @@ class AuthOutcome:
     pointer: str = "/authorization"
 
 
-def _where(scheme: dict) -> tuple[str, str]:
+def where_of(scheme: dict) -> tuple[str, str]:
     """(location, pointer) of the header, cookie or query value a scheme reads."""
     if scheme.get("type") == "apiKey":
         return scheme.get("in", "header"), "/" + str(scheme.get("name", "")).lower()
@@ -107,6 +107,6 @@ def find_credential(operation: Operation, schemes: dict[str, dict], request: Moc
         else:
             return AuthOutcome(required=True, credential=found[0])
     first_scheme = schemes.get(next(iter(operation.security[0]), ""), {})
-    location, pointer = _where(first_scheme)
+    location, pointer = where_of(first_scheme)
     return AuthOutcome(required=True, credential=None, problem="; ".join(dict.fromkeys(problems)),
                        location=location, pointer=pointer)

@@ -55,12 +55,15 @@ class ApiError(Exception):
     """
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None,
-                 violations: list | None = None):
+                 violations: list | None = None, reason: str | None = None):
         super().__init__(f"{status}: {body!r}")
         self.status = status
         self.body = body
         self.headers = dict(headers or {})
         self.violations = list(violations or [])
+        # Why the behaviour refused, in words; shown first in X-Mock-Violations unless the
+        # violations already say it all (a pure schema rejection sets it to None).
+        self.reason = reason
 
     def as_reply(self) -> Reply:
         """The rejection as a Reply."""

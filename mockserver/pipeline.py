@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from .auth import find_credential
+from .auth import find_credential, where_of
 from .behaviors.base import OperationContext
 from .fake import Fake
 from .messages import ApiError, MockRequest, Reply
@@ -38,6 +38,19 @@ class Outcome:
     violations: list[Violation] = field(default_factory=list)
 
 
+def explain(error: ApiError) -> list[Violation]:
+    """What X-Mock-Violations shows for a rejection: the schema violations, then the reason.
+
+    Every rejection says why, also those no schema can catch (an unknown id, a taken
+    username, a permission): their reason is the message the behaviour gave, listed
+    after any schema violations so the most precise pointer comes first.
+    """
+    violations = list(error.violations)
+    if error.reason and not any(v.message == error.reason for v in violations):
+        violations.append(Violation("request", "", error.reason, "rejected"))
+    return violations
+
+
 class Pipeline:
     """Serve API requests against one store."""
 
@@ -62,6 +75,9 @@ class Pipeline:
                 raise behavior.payload_too_large(self.max_body)
             route = api.router.match(request.method, request.path)
             if isinstance(route, NoRoute):
+                if route.status == 405 and request.method == "OPTIONS":
+                    # Not a CORS preflight (those never get here): say which methods work.
+                    return Outcome(Reply(204, None, {"Allow": ", ".join(route.allowed + ("OPTIONS",))}))
                 if route.status == 405:
                     raise behavior.method_not_allowed(request, route.allowed)
                 raise behavior.route_not_found(request)
@@ -75,15 +91,17 @@ class Pipeline:
             if auth.required and auth.credential is None:
                 error = behavior.unauthenticated(request, operation, auth.problem)
                 error.violations = [Violation(auth.location, auth.pointer, auth.problem, "security")]
+                error.reason = None
                 raise error
             principal = None
             if auth.credential is not None:
-                with self.store.lock:
-                    principal = behavior.authenticate(auth.credential, self.store.api(api.api_id))
+                principal = self._authenticate(api, auth.credential)
 
             parsed = check_request(operation, request, route.path_params)
             if parsed.violations and not operation.handler_validates:
-                raise behavior.reject(operation, parsed.violations)
+                error = behavior.reject(operation, parsed.violations)
+                error.reason = None  # the schema violations are the whole reason
+                raise error
 
             handler = behavior.handler(operation.operation_id)
             with self.store.lock:
@@ -95,10 +113,22 @@ class Pipeline:
                 reply = handler(context)
             return Outcome(reply, operation, parsed.violations)
         except ApiError as error:
-            return Outcome(error.as_reply(), operation, error.violations)
+            return Outcome(error.as_reply(), operation, explain(error))
         except Exception:  # noqa: BLE001 - the one place that turns any bug into the API's 500
             log.exception("unexpected error serving %s %s%s", request.method, request.mount, request.path)
             return Outcome(behavior.internal_error().as_reply(), operation)
+
+    def _authenticate(self, api: MountedApi, credential):
+        """The principal for a presented credential; a refusal points at where it was sent."""
+        with self.store.lock:
+            try:
+                return api.behavior.authenticate(credential, self.store.api(api.api_id))
+            except ApiError as error:
+                location, pointer = where_of(api.spec.security_schemes.get(credential.scheme, {}))
+                error.violations = error.violations or [
+                    Violation(location, pointer, error.reason or "credential refused", "security")]
+                error.reason = None
+                raise
 
     def _check_contract(self, outcome: Outcome) -> None:
         reply, operation = outcome.reply, outcome.operation

@@ -75,15 +75,23 @@ class Router:
         self._templates = sorted(templates, key=lambda t: (-t.literal_segments, -len(t.pattern.pattern)))
 
     def match(self, method: str, path: str) -> RouteMatch | NoRoute:
-        """Route a request, or say why it cannot be routed."""
+        """Route a request, or say why it cannot be routed.
+
+        HEAD is served by the GET operation when the spec has no HEAD of its own (every
+        real server does this); the body is dropped when the response is written.
+        """
         method = method.upper()
-        allowed: list[str] = []
+        allowed: set[str] = set()
         for template in self._templates:
             m = template.pattern.match(path)
             if m is None:
                 continue
             operation = template.operations.get(method)
+            if operation is None and method == "HEAD":
+                operation = template.operations.get("GET")
             if operation is not None:
                 return RouteMatch(operation, m.groupdict())
-            allowed.extend(template.operations)
-        return NoRoute(path, method, tuple(sorted(set(allowed))))
+            allowed.update(template.operations)
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        return NoRoute(path, method, tuple(sorted(allowed)))

@@ -81,16 +81,32 @@ def _leaf_error(error: ValidationError) -> ValidationError:
     return error
 
 
-def _hide_secret(error: ValidationError) -> str:
-    """The error message, without the value when the schema marks it secret.
+def _message(error: ValidationError) -> str:
+    """The error message with the value in JSON's words, and hidden when it is a secret.
 
-    jsonschema's messages start with the offending value (``'s3cret' is not of type
-    'integer'``); for a ``writeOnly`` property (OpenAPI's mark for secrets) that value
-    must not reach headers, logs or the journal.
+    jsonschema's messages start with the offending value as Python writes it. Strings
+    keep their quotes (``'gap' is not one of ['aws', ...]`` reads consistently), but
+    ``None``, ``True`` or a dict become ``null``, ``true`` and ``{"a": 1}``, as the
+    client sent them. For a ``writeOnly`` property (OpenAPI's mark for secrets) the value
+    must not reach headers, logs or the journal at all.
     """
+    shown = repr(error.instance)
+    if not error.message.startswith(shown):
+        return error.message
+    rest = error.message[len(shown):]
     if isinstance(error.schema, dict) and (error.schema.get("writeOnly") or error.schema.get("x-mock-secret")):
-        return error.message.replace(repr(error.instance), "'<secret>'")
-    return error.message
+        return "'<secret>'" + rest
+    if isinstance(error.instance, str):
+        return error.message
+    try:
+        return json.dumps(error.instance, ensure_ascii=False, allow_nan=False) + rest
+    except (TypeError, ValueError):  # NaN, Infinity: no JSON spelling
+        return error.message
+
+
+def _pointer_order(violation: "Violation") -> tuple:
+    """Sort key: pointers in document order, array indexes numerically ([2] before [10])."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in violation.pointer.split("/"))
 
 
 def schema_violations(validator, instance: Any, location: str, base: tuple = ()) -> list[Violation]:
@@ -105,8 +121,10 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
                 if f"{name!r} is a required property" == error.message:
                     parts.append(name)
                     break
-        found.append(Violation(location, _pointer(parts), _hide_secret(error), str(error.validator)))
-    found.sort(key=lambda v: v.pointer)
+        violation = Violation(location, _pointer(parts), _message(error), str(error.validator))
+        if violation not in found:  # one schema can fail the same way twice (allOf branches)
+            found.append(violation)
+    found.sort(key=_pointer_order)
     return found
 
 

@@ -643,11 +643,11 @@ def test_unknown_path_is_404_not_found(client, url):
 
 
 @pytest.mark.parametrize("method,url,allowed", [
-    ("DELETE", credentials_url("petstore"), "GET, POST, PUT"),
-    ("PATCH", credentials_url("petstore"), "GET, POST, PUT"),
-    ("GET", credential_url("petstore", "user1"), "DELETE, PATCH"),
+    ("DELETE", credentials_url("petstore"), "GET, HEAD, POST, PUT"),
+    ("PATCH", credentials_url("petstore"), "GET, HEAD, POST, PUT"),
+    ("GET, HEAD", credential_url("petstore", "user1"), "DELETE, PATCH"),
     ("PUT", credential_url("petstore", "user1"), "DELETE, PATCH"),
-    ("POST", access_url("petstore", "user1"), "DELETE, GET, PUT"),
+    ("POST", access_url("petstore", "user1"), "DELETE, GET, HEAD, PUT"),
 ])
 def test_wrong_method_is_405_with_allow(client, method, url, allowed):
     before = snapshot(client)

@@ -401,7 +401,7 @@ def test_unknown_paths_are_404_in_the_envelope(client):
 
 
 @pytest.mark.parametrize("method,path,allowed", [
-    ("post", "list", "GET"), ("get", "create", "POST"),
+    ("post", "list", "GET, HEAD"), ("get", "create", "POST"),
     ("delete", "delete", "POST"), ("put", "update", "POST"),
 ])
 def test_wrong_method_is_405_with_allow(client, method, path, allowed):

@@ -277,7 +277,7 @@ def test_unknown_path_and_wrong_method(client):
     unknown = client.get(f"{BASE}/nothing-here", headers=ADMIN)
     assert unknown.status_code == 404 and "/nothing-here" in unknown.json["error"]
     response = client.patch(f"{BASE}/records/2/credentials", headers=ADMIN)
-    assert response.status_code == 405 and response.headers["Allow"] == "GET, POST"
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, POST"
 
 
 # --- steering -----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_create_then_list(api):
 def test_steps_in_order_route_auth_validate(api):
     p = pipeline_for(api)
     assert send(p, api, "GET", "/nope").reply.status == 404
-    assert send(p, api, "PUT", "/things").reply.headers == {"Allow": "GET, POST"}
+    assert send(p, api, "PUT", "/things").reply.headers == {"Allow": "GET, HEAD, POST"}
     unauth = send(p, api, "POST", "/things", b"{bad", headers={"authorization": ""})
     assert unauth.reply.status == 401 and unauth.violations[0].keyword == "security"
     invalid = send(p, api, "POST", "/things", b'{"name": ""}')

@@ -29,7 +29,7 @@ def test_unknown_path_is_404_and_wrong_method_405_with_allowed(tmp_path):
     missing = r.match("GET", "/nope")
     assert isinstance(missing, NoRoute) and missing.status == 404
     wrong = r.match("PATCH", "/things/1")
-    assert wrong.status == 405 and wrong.allowed == ("DELETE", "GET")
+    assert wrong.status == 405 and wrong.allowed == ("DELETE", "GET", "HEAD")
 
 
 def test_trailing_slash_is_strict_unless_declared_optional(tmp_path):

@@ -562,10 +562,10 @@ def test_unknown_paths_are_404_in_the_api_format(client):
 
 
 @pytest.mark.parametrize("method,url,allow", [
-    ("patch", collection_url(), "GET, POST"),
-    ("delete", collection_url(), "GET, POST"),
-    ("post", item_url(STRING_ID), "DELETE, GET, PUT"),
-    ("patch", item_url(STRING_ID), "DELETE, GET, PUT"),
+    ("patch", collection_url(), "GET, HEAD, POST"),
+    ("delete", collection_url(), "GET, HEAD, POST"),
+    ("post", item_url(STRING_ID), "DELETE, GET, HEAD, PUT"),
+    ("patch", item_url(STRING_ID), "DELETE, GET, HEAD, PUT"),
 ])
 def test_wrong_method_is_405_with_allow(client, method, url, allow):
     response = getattr(client, method)(url, headers=AUTH)

@@ -4,8 +4,11 @@ Quirks this module implements (the spec says for each whether it comes from the 
 the notes or AWX/DRF itself):
 
 - every error is DRF's: ``{"detail": "..."}`` for request-level problems, ``{field:
-  [messages]}`` for field errors, ``non_field_errors`` for a body that is not an object
-  (``No data provided`` for ``null``), ``inputs`` errors nested per input field;
+  [messages]}`` for field errors, non-field errors under ``__all__`` (AWX's
+  ``NON_FIELD_ERRORS_KEY``), e.g. for a body that is not an object (``No data provided``
+  for ``null``), ``inputs`` errors nested per input field;
+- no error repeats a secret, in the body or in ``X-Mock-Violations``: problems with a
+  secret input name the field, not the value; parse errors give positions, not text;
 - a missing or unusable credential is a 401 with ``WWW-Authenticate: Bearer realm=api
   authorization_url=/api/o/authorize/``; any accepted credential acts as user 1 (admin);
 - create checks, in this order: unknown user (404), content type (415), JSON (400), the
@@ -19,6 +22,11 @@ the notes or AWX/DRF itself):
 - ``inputs`` may be an object or a JSON/YAML string; secrets come back as
   ``$encrypted$``, an empty secret is dropped, an ``ASK`` in a prompt-on-launch field is
   shown as is; the user in the path wins over ``user`` in the body, which is never shown;
+- the credential detail (``/api/v2/credentials/{id}/``, where ``url`` and ``Location``
+  point) reads, updates (PATCH partial, PUT with ``name`` and ``credential_type``
+  required) and deletes; ``inputs`` sent on update replace the stored ones, a secret sent
+  as ``$encrypted$`` keeps its stored value, a new ``credential_type`` re-checks the
+  inputs; a rejected update changes nothing and ``modified`` only moves forward;
 - lists page like AWX's DRF pagination: ``page_size`` 25 by default, at most 200 (larger
   is capped, also in the links), an unusable one means 25; ``page=last``; a page that is
   not a positive integer or lies beyond the last page is 404 "Invalid page."; ``next`` /
@@ -32,6 +40,7 @@ import base64
 import math
 import struct
 import urllib.parse
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from cryptography.hazmat.primitives import serialization
@@ -42,7 +51,8 @@ from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation, parse_json_body
-from .awx_inputs import InputsError, check_inputs, display_inputs, parse_text, stored_inputs
+from .awx_inputs import (InputsError, check_inputs, display_inputs, merge_encrypted, parse_text,
+                         stored_inputs)
 from .base import ApiBehavior, OperationContext, Principal, handles
 
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
@@ -56,6 +66,8 @@ NULL = "This field may not be null."
 BLANK = "This field may not be blank."
 NOT_A_STRING = "Not a valid string."
 NULL_CHARACTERS = "Null characters are not allowed."
+
+NON_FIELD = "__all__"  # AWX's REST_FRAMEWORK["NON_FIELD_ERRORS_KEY"]
 
 PAGE_SIZE, MAX_PAGE_SIZE = 25, 200
 ADMIN_ID = 1
@@ -146,7 +158,7 @@ def violations_of(errors: dict, prefix: str = "") -> list[Violation]:
     """Field errors as Violations, for the X-Mock-Violations header and the journal."""
     found = []
     for field, messages in errors.items():
-        pointer = prefix if field in ("non_field_errors", "__all__") else f"{prefix}/{field}"
+        pointer = prefix if field == NON_FIELD else f"{prefix}/{field}"
         if isinstance(messages, dict):
             found.extend(violations_of(messages, pointer))
         else:
@@ -288,7 +300,7 @@ class Behavior(ApiBehavior):
         else:
             errors: dict[str, list[str]] = {}
             for v in violations:
-                errors.setdefault(v.top_field or "non_field_errors", []).append(v.message)
+                errors.setdefault(v.top_field or NON_FIELD, []).append(v.message)
             error = self.invalid(errors)
         error.violations = list(violations)
         return error
@@ -299,9 +311,13 @@ class Behavior(ApiBehavior):
 
     # --- shared steps -----------------------------------------------------------------------
     def _path_entity(self, ctx: OperationContext, collection: str) -> dict:
-        """The entity the path's ``{id}`` names; 404 "Not found." for a bad or unknown id."""
-        if any(v.location == "path" for v in ctx.violations):
-            raise ctx.fail(404, NOT_FOUND)
+        """The entity the path's ``{id}`` names; 404 "Not found." for a bad or unknown id.
+
+        Only the path's violations travel with the 404: the body's could quote inputs.
+        """
+        bad_path = [v for v in ctx.violations if v.location == "path"]
+        if bad_path:
+            raise self.error(404, NOT_FOUND, violations=bad_path)
         entity = ctx.data[collection].get(ctx.path["id"])
         if entity is None:
             raise self.error(404, NOT_FOUND, violations=[
@@ -310,26 +326,33 @@ class Behavior(ApiBehavior):
         return entity
 
     def _read_body(self, ctx: OperationContext) -> dict:
-        """The JSON object sent, as DRF's parser and serializer see it (415 / 400 otherwise)."""
+        """The JSON object sent, as DRF's parser and serializer see it (415 / 400 otherwise).
+
+        The violations sent along are built here, never the engine's schema messages,
+        which quote the value (a whole body that is not an object, inputs and all).
+        """
         request = ctx.request
         if not request.body:
             return {}  # DRF parses an empty body as {} whatever its content type
         if request.content_type != "application/json":
             raw = request.header("content-type", "") or ""
-            raise ctx.fail(415, f'Unsupported media type "{raw}" in request.')
+            raise self.error(415, f'Unsupported media type "{raw}" in request.', violations=[
+                Violation("header", "/content-type", f"{raw or '(none)'!r} is not application/json",
+                          "content-type")])
         body, problem = parse_json_body(request.body)
         if problem is not None:
+            # Python's JSON and UTF-8 errors give a position, never the text itself.
             reason = problem.message.removeprefix("Malformed JSON: ").removeprefix("Body is not valid UTF-8: ")
-            raise ctx.fail(400, f"JSON parse error - {reason}")
+            raise self.error(400, f"JSON parse error - {reason}", violations=[problem])
         if isinstance(body, dict) and _has_non_finite(body):
             # DRF parses strictly; NaN and Infinity would also make the answer invalid JSON.
             raise self.error(400, "JSON parse error - Out of range float values are not JSON compliant",
                              violations=[Violation("body", "", "NaN or Infinity is not JSON", "parse")])
         if body is None:
-            raise self.invalid({"non_field_errors": ["No data provided"]}, ctx.violations)
+            raise self.invalid({NON_FIELD: ["No data provided"]})
         if not isinstance(body, dict):
             message = f"Invalid data. Expected a dictionary, but got {type(body).__name__}."
-            raise self.invalid({"non_field_errors": [message]}, ctx.violations)
+            raise self.invalid({NON_FIELD: [message]})
         return body
 
     def _page(self, ctx: OperationContext, rows: list[dict], render: Callable[[dict], dict]) -> dict:
@@ -434,15 +457,12 @@ class Behavior(ApiBehavior):
     def create_user_credential(self, ctx: OperationContext) -> Reply:
         user = self._path_entity(ctx, "users")
         body = self._read_body(ctx)
-        fields = self._validate_fields(ctx, body)
+        fields = self._validate_fields(ctx, body, "create")
         credential_type = fields["credential_type"]
         try:
             check_inputs(credential_type, fields["inputs"])
         except InputsError as error:
-            detail = error.detail
-            detail = ([safe_text(m) for m in detail] if isinstance(detail, list)
-                      else {k: [safe_text(m) for m in v] for k, v in detail.items()})
-            raise self.invalid({"inputs": detail}) from None
+            raise self.inputs_invalid(error) from None
         now = iso(ctx.now())
         stored = ctx.data["credentials"].add({
             "name": fields["name"],
@@ -457,10 +477,25 @@ class Behavior(ApiBehavior):
         rendered = self.render_credential(ctx, stored)
         return Reply(201, rendered, {"Location": rendered["url"]})
 
-    def _validate_fields(self, ctx: OperationContext, body: dict) -> dict:
-        """DRF's field-by-field pass: every field error at once, in the serializer's order."""
+    def inputs_invalid(self, error: InputsError) -> ApiError:
+        """A 400 ``{"inputs": ...}`` for inputs the credential type refuses."""
+        detail = error.detail
+        detail = ([safe_text(m) for m in detail] if isinstance(detail, list)
+                  else {k: [safe_text(m) for m in v] for k, v in detail.items()})
+        return self.invalid({"inputs": detail})
+
+    def _validate_fields(self, ctx: OperationContext, body: dict, mode: str) -> dict:
+        """DRF's field-by-field pass: every field error at once, in the serializer's order.
+
+        `mode` is "create", "put" or "patch". [awx] A field left out of a PATCH keeps its
+        value; so does a left-out `description` or `inputs` on PUT (DRF gives a
+        ModelSerializer field without a serializer default nothing to reset it to). The
+        result holds only the fields to set.
+        """
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = {}
+        keep_if_missing = {"create": (), "put": ("description", "inputs"),
+                           "patch": ("name", "description", "credential_type", "inputs")}[mode]
         checks = {
             "name": lambda v: char_field(v, required=True, max_length=512, allow_blank=False),
             "description": lambda v: char_field(v, required=False, max_length=None, allow_blank=True),
@@ -468,13 +503,63 @@ class Behavior(ApiBehavior):
             "inputs": inputs_field,
         }
         for name, check in checks.items():
-            value, messages = check(body.get(name, _MISSING))
+            raw = body.get(name, _MISSING)
+            if raw is _MISSING and name in keep_if_missing:
+                continue
+            value, messages = check(raw)
             if messages:
                 errors[name] = messages
             clean[name] = value
         if errors:
             raise self.invalid(errors)
         return clean
+
+    # --- one credential (companion operations: where `url` and `Location` point) -----------
+    @handles("getCredential")
+    def get_credential(self, ctx: OperationContext) -> Reply:
+        return Reply(200, self.render_credential(ctx, self._path_entity(ctx, "credentials")))
+
+    @handles("updateCredential")
+    def update_credential(self, ctx: OperationContext) -> Reply:
+        return self._update_credential(ctx, "put")
+
+    @handles("partialUpdateCredential")
+    def partial_update_credential(self, ctx: OperationContext) -> Reply:
+        return self._update_credential(ctx, "patch")
+
+    @handles("deleteCredential")
+    def delete_credential(self, ctx: OperationContext) -> Reply:
+        credential = self._path_entity(ctx, "credentials")
+        ctx.data["credentials"].remove(credential["id"])
+        return Reply(204)
+
+    def _update_credential(self, ctx: OperationContext, mode: str) -> Reply:
+        """PUT / PATCH: the checks of create, then the inputs against the (new) type.
+
+        Everything is checked before anything is stored, so a rejected update changes
+        nothing. [mock] The type may change (AWX refuses that only for a credential in
+        use, and nothing uses one here); the inputs are then checked against the new type.
+        """
+        credential = self._path_entity(ctx, "credentials")
+        body = self._read_body(ctx)
+        fields = self._validate_fields(ctx, body, mode)
+        types = ctx.data["credential_types"]
+        credential_type = fields.get("credential_type") or types.get(credential["credential_type"])
+        inputs = fields["inputs"] if "inputs" in fields else credential["inputs"]
+        try:
+            inputs = merge_encrypted(credential_type, inputs, credential["inputs"])
+            check_inputs(credential_type, inputs, creating=False)
+        except InputsError as error:
+            raise self.inputs_invalid(error) from None
+        changed = {key: fields[key] for key in ("name", "description") if key in fields}
+        stored = ctx.data["credentials"].put({
+            **credential,
+            **changed,
+            "credential_type": credential_type["id"],
+            "inputs": stored_inputs(credential_type, inputs),
+            "modified": later_than(ctx.now(), credential["modified"]),
+        })
+        return Reply(200, self.render_credential(ctx, stored))
 
     # --- credential types -------------------------------------------------------------------
     @handles("listCredentialTypes")
@@ -569,6 +654,17 @@ def _has_non_finite(value: Any, depth: int = 0) -> bool:
     if isinstance(value, list):
         return any(_has_non_finite(v, depth + 1) for v in value)
     return False
+
+
+def later_than(now: datetime, previous: str) -> str:
+    """`now` as a timestamp, or a microsecond after `previous` when the clock is not past it."""
+    try:
+        before = datetime.fromisoformat(previous.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return iso(now)
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=now.tzinfo)
+    return iso(max(now, before + timedelta(microseconds=1)))
 
 
 def page_size(query: dict[str, list[str]]) -> int:

@@ -14,7 +14,13 @@ the way this module does:
 
 Secrets are stored in clear (the mock has nothing to protect) and shown as
 ``$encrypted$``; an empty secret is dropped and an ``ASK`` in an ask-at-runtime field is
-kept and shown as is, as AWX's field encryption does.
+kept and shown as is, as AWX's field encryption does. On an update a secret sent as
+``$encrypted$`` keeps the stored value (`merge_encrypted`).
+
+[mock] No message ever repeats a secret: a problem with a secret input names the field
+but not its value (``'<secret>' is not of type 'string'``), a PEM problem does not quote
+the key (AWX quotes its first 100 characters), and a JSON/YAML parse error gives the
+line and column, never the source text (YAML's own messages quote the line).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from jsonschema.exceptions import FormatError
 
 ENCRYPTED = "$encrypted$"
 ASK = "ASK"
+SECRET = "'<secret>'"  # what a message shows instead of a secret value (as the engine does)
 MAX_YAML_NODES = 10_000  # anchors and aliases can make a small document enormous
 
 
@@ -64,13 +71,58 @@ def _count_nodes(value: Any, budget: list[int]) -> None:
 
 
 def _strict_constant(name: str):
-    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
+
+
+# A quoted part of a parser message is source text unless it is a token name ('<stream
+# end>') or one punctuation character of YAML's grammar (',' ']' ':').
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_GRAMMAR = re.compile(r"<[a-z ]+>|[,\[\]{}:?\-|>!&*#]")
+
+
+def _unquoted(message: str) -> str:
+    """`message` with every quoted piece of source text replaced by ``'...'``."""
+    def hide(match: re.Match) -> str:
+        return match.group(0) if _GRAMMAR.fullmatch(match.group(0)[1:-1]) else "'...'"
+    return _QUOTED.sub(hide, message)
+
+
+def _at(mark) -> str:
+    return f" at line {mark.line + 1}, column {mark.column + 1}"
+
+
+def yaml_problem(error: Exception, text: str) -> str:
+    """A YAML error as words and a position, without the source line PyYAML quotes."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, yaml.MarkedYAMLError):
+        parts = []
+        if error.context:
+            parts.append(_unquoted(error.context) + (_at(error.context_mark) if error.context_mark else ""))
+        if error.problem:
+            parts.append(_unquoted(error.problem) + (_at(error.problem_mark) if error.problem_mark else ""))
+        return ": ".join(parts) or "invalid YAML"
+    if isinstance(error, yaml.reader.ReaderError):
+        before = text[:error.position]
+        line, column = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
+        return f"{error.reason} at line {line}, column {column}"
+    return _unquoted(str(error).split("\n", 1)[0])
+
+
+def json_problem(error: Exception) -> str:
+    """A JSON error as words and a position (Python's own messages never quote the text)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg}: line {error.lineno} column {error.colno} (char {error.pos})"
+    return _unquoted(str(error))
 
 
 def parse_text(text: str) -> dict:
     """Parse inputs sent as a string, as AWX's ``parse_yaml_or_json`` does: JSON, then YAML.
 
-    Raises InputsError with AWX's message when neither gives a mapping.
+    Raises InputsError with AWX's message when neither gives a mapping; [mock] the
+    message gives positions but never quotes the text, which may hold secrets.
     """
     if text == '""':
         return {}
@@ -79,7 +131,7 @@ def parse_text(text: str) -> dict:
         _require_mapping(value)
         return value
     except (ValueError, TypeError, AssertionError, RecursionError) as json_error:
-        json_problem = str(json_error) if not isinstance(json_error, RecursionError) else "nested too deeply"
+        json_text = json_problem(json_error)
     try:
         value = yaml.safe_load(text)
         if value is None:  # "" or "---"
@@ -87,14 +139,14 @@ def parse_text(text: str) -> dict:
         _require_mapping(value)
         _count_nodes(value, [MAX_YAML_NODES])
     except (yaml.YAMLError, TypeError, AttributeError, AssertionError, RecursionError, ValueError) as yaml_error:
-        yaml_problem = str(yaml_error) if not isinstance(yaml_error, RecursionError) else "nested too deeply"
-        raise InputsError([f"Cannot parse as JSON (error: {json_problem}) or YAML (error: {yaml_problem})."]) \
-            from None
+        raise InputsError([f"Cannot parse as JSON (error: {json_text}) or YAML "
+                           f"(error: {yaml_problem(yaml_error, text)})."]) from None
     try:
         # YAML knows dates, sets and NaN; JSON (and so the stored credential) does not.
         json.dumps(value, allow_nan=False)
     except (ValueError, TypeError) as error:
-        raise InputsError([f"Variables not compatible with JSON standard (error: {error})"]) from None
+        raise InputsError([f"Variables not compatible with JSON standard (error: {_unquoted(str(error))})"]) \
+            from None
     return value
 
 
@@ -171,12 +223,13 @@ def pem_objects(data: str) -> list[dict]:
     while data:
         header = _PEM_HEADER.match(data[:256])
         if header is None:
-            raise PemError(f"Invalid certificate or key: {data[:100]}...")
+            # [mock] AWX adds the first 100 characters of the data: a secret's, here.
+            raise PemError("Invalid certificate or key: no PEM header (-----BEGIN ...-----) found.")
         dashes, kind = header.group("dashes"), header.group("type")
         end = re.compile(re.escape(dashes) + r" *END " + re.escape(kind) + r" *" + re.escape(dashes))
         footer = end.search(data, header.end())
         if footer is None:
-            raise PemError(f"Invalid certificate or key: {data[:100]}...")
+            raise PemError(f"Invalid certificate or key: no -----END {kind}----- footer found.")
         body = data[header.end():footer.start()]
         data = data[footer.end():].lstrip()
         info: dict[str, Any] = {"type": kind}
@@ -268,10 +321,28 @@ def _surrogates(inputs: dict) -> dict[str, list[str]]:
     return errors
 
 
+def hide_value(message: str, value: Any, *, verbatim: bool = False) -> str:
+    """`message` without `value` in it (jsonschema starts its messages with the value's repr).
+
+    ``None`` hides nothing and stays; any other value, even a number, may be a secret.
+    `verbatim` also hides the bare text (a format checker's own message may quote it).
+    """
+    if value is None:
+        return message
+    message = message.replace(repr(value), SECRET)
+    if verbatim and isinstance(value, str) and value:
+        message = message.replace(value, "<secret>")
+    return message
+
+
 def _schema_errors(credential_type: dict, inputs: dict) -> dict[str, list[str]]:
-    """Per-field schema problems; InputsError for the first problem tied to no field."""
+    """Per-field schema problems; InputsError for the first problem tied to no field.
+
+    A problem with a secret field is told without its value.
+    """
     errors: dict[str, list[str]] = {}
     labels = {f["id"]: f.get("label", f["id"]) for f in fields_of(credential_type)}
+    secrets = set(secret_fields(credential_type))
     validator = Draft4Validator(input_schema(credential_type), format_checker=FORMATS)
     for error in validator.iter_errors(inputs):
         if error.validator == "dependencies":
@@ -283,7 +354,9 @@ def _schema_errors(credential_type: dict, inputs: dict) -> dict[str, list[str]]:
                 continue
         if not error.path:
             raise InputsError([error.message])
-        errors[str(error.path[0])] = [error.message]
+        field = str(error.path[0])
+        errors[field] = [hide_value(error.message, inputs.get(field), verbatim=error.validator == "format")
+                         if field in secrets else error.message]
     return errors
 
 
@@ -299,11 +372,21 @@ def _key_unlock_errors(credential_type: dict, inputs: dict, errors: dict) -> Non
         errors["ssh_key_unlock"] = ["should not be set when SSH key is not encrypted."]
 
 
-def check_inputs(credential_type: dict, inputs: dict) -> None:
-    """Raise InputsError when `inputs` do not satisfy the credential type, as AWX would."""
-    for field in secret_fields(credential_type):
-        if inputs.get(field) == ENCRYPTED:
-            raise InputsError([f"{ENCRYPTED} is a reserved keyword, and cannot be used for {field}."])
+def reserved(field: str) -> InputsError:
+    """AWX's refusal of ``$encrypted$`` as the value of a secret input."""
+    return InputsError([f"{ENCRYPTED} is a reserved keyword, and cannot be used for {field}."])
+
+
+def check_inputs(credential_type: dict, inputs: dict, *, creating: bool = True) -> None:
+    """Raise InputsError when `inputs` do not satisfy the credential type, as AWX would.
+
+    On create a secret sent as ``$encrypted$`` is refused first; an update checks the
+    inputs after `merge_encrypted` has put the stored secrets back.
+    """
+    if creating:
+        for field in secret_fields(credential_type):
+            if inputs.get(field) == ENCRYPTED:
+                raise reserved(field)
     surrogates = _surrogates(inputs)
     errors = _schema_errors(credential_type, {k: ("" if k in surrogates else v) for k, v in inputs.items()})
     errors.update(surrogates)
@@ -313,6 +396,27 @@ def check_inputs(credential_type: dict, inputs: dict) -> None:
     _key_unlock_errors(credential_type, inputs, errors)
     if errors:
         raise InputsError(errors)
+
+
+def merge_encrypted(credential_type: dict, inputs: dict, stored: dict) -> dict:
+    """The inputs of an update, as AWX's ``Credential.save`` and its input field see them.
+
+    [awx] A secret that is not a string (and not ``$encrypted$``) is refused with one
+    message that names its type, not its value; a secret sent as ``$encrypted$`` keeps
+    the stored value. [mock] When nothing is stored under that name (AWX fails with a
+    500 there) it is refused as on create.
+    """
+    secrets = set(secret_fields(credential_type))
+    for key, value in inputs.items():
+        if key in secrets and value != ENCRYPTED and not isinstance(value, str):
+            raise InputsError([f"secret values must be of type string, not {type(value).__name__}"])
+    merged = dict(inputs)
+    for key in secret_fields(credential_type):
+        if merged.get(key) == ENCRYPTED:
+            if not isinstance(stored.get(key), str) or stored.get(key) in ("", ENCRYPTED):
+                raise reserved(key)
+            merged[key] = stored[key]
+    return merged
 
 
 # --- storing and showing ----------------------------------------------------------------------

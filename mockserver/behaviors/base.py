@@ -108,7 +108,8 @@ class ApiBehavior:
 
     def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:
         """An ApiError with this API's body for `status`."""
-        return ApiError(status, self.error_body(status, message, **extra), headers, list(violations))
+        return ApiError(status, self.error_body(status, message, **extra), headers, list(violations),
+                        reason=message)
 
     # --- generic situations; override where the product differs ----------------------
     def route_not_found(self, request: MockRequest) -> ApiError:
