@@ -19,6 +19,7 @@ API, collection, entity and field: a data set is never half-loaded.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +141,18 @@ def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, da
         raise FixtureError(f"{where}: field {layout.key}: duplicate key {exc.args[0]!r}") from exc
 
 
-def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], seed: int) -> Store:
-    """A new store holding the given documents' data, generated with `seed`."""
+def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], seed: int,
+                generation: int = 0) -> Store:
+    """A new store holding the given documents' data, generated with `seed`.
+
+    The data depends on the seed only, so a reset brings back exactly the same data;
+    ids created afterwards draw from a stream of their own per `generation` (one per
+    reset), so they repeat across restarts but never across resets.
+    """
     fake = Fake(seed)
     store = Store({api_id: api.spec.collections for api_id, api in apis.items()}, fake.rng)
     with store.lock:
         for source, document in documents:
             load_document(store, apis, source, document, fake)
+    store.reseed_ids(random.Random(f"{seed}/ids/{generation}"))
     return store

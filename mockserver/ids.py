@@ -30,6 +30,13 @@ class IntegerIds:
         if isinstance(key, int) and key > self._last:
             self._last = key
 
+    def continue_from(self, previous) -> None:
+        """After a reset, keep counting past every id handed out before it."""
+        self.observe(getattr(previous, "_last", 0))
+
+    def reseed(self, rng: random.Random) -> None:
+        """Integers need no randomness."""
+
 
 class UlidIds:
     """ULIDs: a millisecond timestamp plus 80 random bits, sortable by creation time."""
@@ -45,6 +52,13 @@ class UlidIds:
     def observe(self, key) -> None:
         """ULIDs never collide in practice; nothing to remember."""
 
+    def continue_from(self, previous) -> None:
+        """Random ids need no sequence (see `reseed`)."""
+
+    def reseed(self, rng: random.Random) -> None:
+        """Draw randomness from `rng` from now on."""
+        self._rng = rng
+
 
 class UuidIds:
     """Random (version 4) UUIDs as strings."""
@@ -59,6 +73,13 @@ class UuidIds:
     def observe(self, key) -> None:
         """Random UUIDs never collide in practice; nothing to remember."""
 
+    def continue_from(self, previous) -> None:
+        """Random ids need no sequence (see `reseed`)."""
+
+    def reseed(self, rng: random.Random) -> None:
+        """Draw randomness from `rng` from now on."""
+        self._rng = rng
+
 
 class NaturalKeys:
     """The entity brings its own key (a username, a project name): nothing to generate."""
@@ -69,6 +90,12 @@ class NaturalKeys:
 
     def observe(self, key) -> None:
         """Nothing to remember."""
+
+    def continue_from(self, previous) -> None:
+        """Nothing to continue."""
+
+    def reseed(self, rng: random.Random) -> None:
+        """No randomness."""
 
 
 def id_factory(strategy: str, rng: random.Random):

@@ -66,19 +66,29 @@ def _pick(operation: Operation, prefs: Preferences) -> ResponseSpec | None:
     return None
 
 
+def _example_names(operation: Operation, response: ResponseSpec | None = None) -> str:
+    responses = [response] if response else list(operation.responses.values())
+    names = sorted({name for r in responses for name in r.examples})
+    return ", ".join(names) or "none"
+
+
 def steer(operation: Operation, prefs: Preferences, fake: Fake, not_documented) -> Reply:
     """The documented response a Prefer header asks for.
 
-    `not_documented(operation, wanted)` builds the API's own 404 when the spec has no
-    such response.
+    `not_documented(operation, message)` builds the API's own 404 when the spec has no
+    such response; the message says what is documented instead.
     """
+    op = operation.operation_id
     if prefs.problem:
         raise not_documented(operation, prefs.problem)
     response = _pick(operation, prefs)
-    wanted = (f"code={prefs.code}" if prefs.code is not None else "") + \
-             (f" example={prefs.example}" if prefs.example else "")
     if response is None:
-        raise not_documented(operation, wanted.strip())
+        if prefs.code is not None:
+            statuses = ", ".join(str(s) for s in operation.documented_statuses())
+            raise not_documented(operation, f"Prefer: code={prefs.code} is not documented for {op} "
+                                            f"(documented: {statuses})")
+        raise not_documented(operation, f"Prefer: example={prefs.example} is not documented for {op} "
+                                        f"(examples: {_example_names(operation)})")
     status = int(response.status)
     headers = {h.name: str(h.example) for h in response.headers if h.example is not None}
     if response.schema is None:
@@ -86,10 +96,11 @@ def steer(operation: Operation, prefs: Preferences, fake: Fake, not_documented) 
     if prefs.example is not None:
         found, body = response.example(prefs.example)
         if not found:
-            raise not_documented(operation, wanted.strip())
+            raise not_documented(operation, f"Prefer: example={prefs.example} is not documented for the "
+                                            f"{status} response of {op} "
+                                            f"(examples: {_example_names(operation, response)})")
         return Reply(status, body, headers)
     found, body = response.example()
     if not found or prefs.dynamic:
         body = (Fake(prefs.seed) if prefs.seed is not None else fake).from_schema(response.schema)
     return Reply(status, body, headers)
-

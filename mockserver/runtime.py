@@ -39,6 +39,7 @@ class MockRuntime:
             apis = load_apis(config.spec_dir, [config.single_api] if config.single_api else config.only)
         self.apis: dict[str, MountedApi] = apis
         self.fixtures = [read_fixture(path) for path in config.fixtures]
+        self.generation = 0  # how many resets so far
         self.store = build_store(self.apis, self.fixtures, self.seed)
         self.pipeline = Pipeline(self.store, Fake(self.seed), max_body=config.max_body,
                                  check_responses=config.check_responses)
@@ -54,4 +55,5 @@ class MockRuntime:
 
     def reset(self) -> None:
         """Return to the start-up data set (same fixtures, same seed)."""
-        self.store.replace_with(build_store(self.apis, self.fixtures, self.seed))
+        self.generation += 1
+        self.store.replace_with(build_store(self.apis, self.fixtures, self.seed, self.generation))

@@ -145,6 +145,7 @@ class CollectionLayout:
     references: dict[str, str]  # field -> parent collection it must name
     schema: dict | None
     validator: Draft202012Validator | None
+    survives_reset: bool = False  # e.g. login sessions: a reset restores data, not logins
 
 
 @dataclass
@@ -283,6 +284,7 @@ def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]
             references=dict(spec.get("references") or {}),
             schema=schema,
             validator=compile_schema(schema, f"{source.name}: collection {name}") if schema else None,
+            survives_reset=bool(spec.get("survives_reset")),
         )
         if layouts[name].ids not in ("integer", "ulid", "uuid", "none"):
             raise SpecError(f"{source.name}: collection {name}: unknown ids strategy {layouts[name].ids!r}")

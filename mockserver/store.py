@@ -164,9 +164,30 @@ class Store:
         return list(self._apis)
 
     def replace_with(self, other: "Store") -> None:
-        """Take over another store's contents (used to swap in a freshly loaded data set)."""
+        """Take over another store's contents (used to swap in a freshly loaded data set).
+
+        Collections marked ``survives_reset`` (login sessions) are kept as they are, and id
+        sequences keep counting, so an id handed out before never names a new entity.
+        """
         with self.lock:
+            for api_id, data in other._apis.items():
+                before = self._apis.get(api_id, {})
+                for name, collection in data.items():
+                    previous = before.get(name)
+                    if previous is None:
+                        continue
+                    if collection.layout.survives_reset:
+                        data[name] = previous
+                    else:
+                        collection.ids.continue_from(previous.ids)
             self._apis = other._apis
+
+    def reseed_ids(self, rng: random.Random) -> None:
+        """Draw random ids (ULIDs, UUIDs) from `rng` from now on."""
+        with self.lock:
+            for data in self._apis.values():
+                for collection in data.values():
+                    collection.ids.reseed(rng)
 
     def snapshot(self) -> dict[str, dict[str, list[dict]]]:
         """A deep copy of every entity, per API and collection, in insertion order."""

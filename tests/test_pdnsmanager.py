@@ -201,9 +201,35 @@ def test_get_credential_of_another_record_is_404(client):
     assert (response.status_code, response.json) == (404, {"error": "No matching credential found."})
 
 
-def test_unknown_user_name_logs_in_as_administrator(client):
-    response = client.get(f"{BASE}/records/4/credentials", headers=login(client, "nobody-special"))
+@pytest.mark.parametrize("body", [
+    {"username": "operator", "password": "wrong"},
+    {"username": "nobody", "password": "nobody"},
+    {"username": "operator", "password": ["operator"]},
+])
+def test_login_needs_a_known_user_and_the_right_password(client, body):
+    response = client.post(f"{BASE}/sessions", json=body)
+    assert (response.status_code, response.json) == (403, {"error": "Username or password is invalid"})
+
+
+def test_a_token_not_issued_by_sessions_acts_as_administrator(client):
+    response = client.get(f"{BASE}/records/4/credentials", headers={"X-Authentication": "made-up"})
     assert response.status_code == 200
+
+
+def test_sessions_survive_reset_and_keep_their_user(app):
+    client = app.test_client()
+    operator = login(client, "operator")
+    assert client.get(f"{BASE}/records/4/credentials", headers=operator).status_code == 403
+    assert client.post("/__mock/reset").status_code == 200
+    assert client.get(f"{BASE}/records/4/credentials", headers=operator).status_code == 403
+
+
+def test_a_session_whose_user_is_gone_is_invalid(app):
+    client = app.test_client()
+    operator = login(client, "operator")
+    app.extensions["mockserver"].store.api("pdnsmanager")["users"].remove(2)
+    response = client.get(f"{BASE}/records/1/credentials", headers=operator)
+    assert (response.status_code, response.json["code"]) == (403, "invalid_session")
 
 
 def test_get_without_permission_is_403(client):

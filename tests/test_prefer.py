@@ -57,3 +57,14 @@ def test_undocumented_requests_are_404(spec, header):
     with pytest.raises(ApiError) as caught:
         steer(operation, parse_prefer(header), Fake(1), not_documented)
     assert caught.value.status == 404
+
+
+@pytest.mark.parametrize("header,op,message", [
+    ("code=418", "listThings", "Prefer: code=418 is not documented for listThings (documented: 200)"),
+    ("example=nope", "listThings", "Prefer: example=nope is not documented for listThings (examples: two)"),
+    ("code=x", "listThings", "Prefer code='x' is not a status code"),
+])
+def test_undocumented_requests_say_what_is_documented(spec, header, op, message):
+    with pytest.raises(ApiError) as caught:
+        steer(spec.operation(op), parse_prefer(header), Fake(1), not_documented)
+    assert caught.value.body == {"message": message}

@@ -673,3 +673,19 @@ def test_ids_are_ulids_that_sort_by_creation(client, monkeypatch):
         fixed_clock(monkeypatch, moment + timedelta(seconds=offset))
         ids.append(create(client).json["id"])
     assert ids == sorted(ids) and all(ULID.match(i) for i in ids)
+
+
+@pytest.mark.parametrize("data_type,data", [
+    ("string", {"value": {"s": "SUPERSECRET20"}}),
+    ("binary", {"valueBase64": ["SUPERSECRET23"]}),
+    ("basic-auth", {"username": "u", "password": 12345678901}),
+    ("oauth2-client", {"clientId": "c", "clientSecret": ["SUPERSECRET21"], "authorizeUrl": "https://a.example/x",
+                       "tokenUrl": "https://a.example/t"}),
+])
+def test_secrets_of_the_wrong_type_are_not_echoed(client, data_type, data):
+    response = client.post(f"/versori/o/{ORG}/credentials", headers=AUTH,
+                           json={"name": "leak check", "type": data_type, "data": data})
+    assert response.status_code == 400
+    everything = response.get_data(as_text=True) + str(dict(response.headers))
+    for marker in ("SUPERSECRET", "12345678901"):
+        assert marker not in everything

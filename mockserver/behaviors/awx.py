@@ -280,11 +280,6 @@ class Behavior(ApiBehavior):
     def internal_error(self) -> ApiError:
         return self.error(500, SERVER_ERROR)
 
-    def not_documented(self, operation: Operation, wanted: str) -> ApiError:
-        documented = ", ".join(str(s) for s in operation.documented_statuses())
-        return self.error(404, f"Prefer asked for {wanted}, which {operation.operation_id} does not "
-                               f"document (documented: {documented})")
-
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """Only for operations without handler validation (none today), in DRF's shapes.
 

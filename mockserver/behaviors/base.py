@@ -163,11 +163,9 @@ class ApiBehavior:
         """An unexpected exception (logged by the pipeline)."""
         return self.error(500, "Internal server error")
 
-    def not_documented(self, operation: Operation, wanted: str) -> ApiError:
+    def not_documented(self, operation: Operation, message: str) -> ApiError:
         """A ``Prefer`` header asked for a response the operation does not document."""
-        documented = ", ".join(str(s) for s in operation.documented_statuses())
-        return self.error(404, f"Prefer asked for {wanted}, which {operation.operation_id} does not document "
-                               f"(documented: {documented})")
+        return self.error(404, message)
 
     # --- data ---------------------------------------------------------------------------
     def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:

@@ -77,14 +77,15 @@ class Behavior(ApiBehavior):
         return self.error(404, "Not found")
 
     def authenticate(self, credential, data: ApiData) -> Principal:
+        """A session token acts as its user; any other token as an administrator [mock]."""
         session = data["sessions"].get(credential.token)
-        if session is not None:
-            user = data["users"].find(name=session["username"])
-            if user is not None:
-                return Principal(name=user["name"], admin=user["type"] == "admin", id=user["id"],
-                                 attributes={"domains": frozenset(user.get("permissions") or ())})
-            return Principal(name=session["username"], admin=True)
-        return Principal(name="admin", admin=True)
+        if session is None:
+            return Principal(name="admin", admin=True)
+        user = data["users"].find(name=session["username"])
+        if user is None:  # the data set changed under a live session
+            raise self.error(403, "No valid authentication token suplied", code="invalid_session")
+        return Principal(name=user["name"], admin=user["type"] == "admin", id=user["id"],
+                         attributes={"domains": frozenset(user.get("permissions") or ())})
 
     # --- shared checks, in the backend's order --------------------------------------------
     def _require_body(self, ctx: OperationContext) -> dict:
@@ -121,10 +122,12 @@ class Behavior(ApiBehavior):
     # --- sessions -------------------------------------------------------------------------
     @handles("createSession")
     def create_session(self, ctx: OperationContext) -> Reply:
+        """Log a user of the data set in; wrong types fail like wrong passwords [mock]."""
         body = self._require_body(ctx)
         self._require_fields(ctx)
-        if ctx.violations:
-            raise ctx.fail(422, MISSING_FIELD)
+        user = ctx.data["users"].find(name=body["username"])
+        if ctx.violations or user is None or user.get("password") != body["password"]:
+            raise ctx.fail(403, "Username or password is invalid")
         token = secrets.token_hex(16)
         ctx.data["sessions"].add({"token": token, "username": body["username"]})
         return Reply(201, {"username": body["username"], "token": token})
