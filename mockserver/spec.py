@@ -14,7 +14,9 @@ The `x-mock-*` extensions a spec may carry are collected as plain data:
   pipeline, turns request violations into a response (for APIs whose real order of
   checks interleaves validation with permission and existence checks);
 - security scheme ``x-mock-any-cookie: true``: any cookie satisfies an ``apiKey`` cookie
-  scheme (the vendor does not document its cookie's real name).
+  scheme (the vendor does not document its cookie's real name);
+- root ``x-mock-repeated-query: last``: of a repeated query parameter the last value
+  counts (PHP, Django), not the first (the default: Spring, Go).
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class Operation:
     responses: dict[str, ResponseSpec]
     security: tuple[dict[str, list], ...]
     extensions: dict[str, Any] = field(default_factory=dict)
+    last_query_value_wins: bool = False
 
     @property
     def handler_validates(self) -> bool:
@@ -237,7 +240,7 @@ def _compile_response(status: str, raw: dict, where: str) -> ResponseSpec:
 
 
 def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item: dict,
-                       root_security: list, source: Path) -> Operation:
+                       root: dict, source: Path) -> Operation:
     where = f"{source.name}: {method.upper()} {path}"
     operation_id = raw.get("operationId")
     if not operation_id:
@@ -265,11 +268,12 @@ def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item
 
     responses = {str(status): _compile_response(str(status), resp, where)
                  for status, resp in (raw.get("responses") or {}).items()}
-    security = raw.get("security", root_security)
+    security = raw.get("security", root.get("security") or [])
     extensions = {k: v for k, v in raw.items() if k.startswith("x-mock-")}
     return Operation(api_id=api_id, operation_id=operation_id, method=method.upper(), path=path,
                      summary=raw.get("summary", ""), parameters=parameters, body=body,
-                     responses=responses, security=tuple(security or ()), extensions=extensions)
+                     responses=responses, security=tuple(security or ()), extensions=extensions,
+                     last_query_value_wins=root.get("x-mock-repeated-query") == "last")
 
 
 def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]:
@@ -303,13 +307,12 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
         raise SpecError(f"{path}: not an OpenAPI 3.1 document")
     document = dereference(raw, path)
 
-    root_security = document.get("security") or []
     operations = []
     for route, path_item in (document.get("paths") or {}).items():
         for method in HTTP_METHODS:
             if method in path_item:
                 operations.append(_compile_operation(api_id, route, method, path_item[method],
-                                                     path_item, root_security, path))
+                                                     path_item, document, path))
     ids = [op.operation_id for op in operations]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:

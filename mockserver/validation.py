@@ -144,12 +144,12 @@ def coerce(raw: str, schema: dict) -> Any:
     return raw
 
 
-def _parameter_value(param: Parameter, raw_values: list[str]) -> Any:
+def _parameter_value(param: Parameter, raw_values: list[str], last_wins: bool) -> Any:
     if param.schema.get("type") == "array":
         items = param.schema.get("items") or {}
         values = raw_values if len(raw_values) != 1 else raw_values[0].split(",")
         return [coerce(v, items) for v in values]
-    return coerce(raw_values[0], param.schema)
+    return coerce(raw_values[-1] if last_wins else raw_values[0], param.schema)
 
 
 def _check_parameters(operation: Operation, request: MockRequest, path_params: dict[str, str],
@@ -173,7 +173,7 @@ def _check_parameters(operation: Operation, request: MockRequest, path_params: d
             elif "default" in param.schema:
                 targets[param.location][param.name] = param.schema["default"]
             continue
-        value = _parameter_value(param, raw_values)
+        value = _parameter_value(param, raw_values, operation.last_query_value_wins)
         targets[param.location][param.name] = value
         parsed.violations.extend(schema_violations(param.validator, value, param.location, (param.name,)))
 

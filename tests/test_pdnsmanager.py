@@ -333,3 +333,8 @@ def test_update_keeps_the_list_ordered_by_id(client):
     client.put(f"{BASE}/records/2/credentials/1", json={"description": "Edited"}, headers=ADMIN)
     ids = [c["id"] for c in client.get(f"{BASE}/records/2/credentials", headers=ADMIN).json["results"]]
     assert ids == sorted(ids)
+
+
+def test_repeated_query_parameter_takes_the_last_value_as_php_does(client):
+    response = client.get(f"{BASE}/records/2/credentials?pagesize=9&pagesize=1", headers=ADMIN)
+    assert response.json["paging"]["pagesize"] == 1

@@ -121,3 +121,16 @@ def test_messages_use_json_words_and_order_indexes_numerically():
     assert found[0].message == "null is not of type 'string'"
     nested = compile_schema({"type": "object", "properties": {"a": {"type": "string"}}}, "test")
     assert schema_violations(nested, {"a": {"b": True}}, "body")[0].message == '{"b": true} is not of type \'string\''
+
+
+def test_repeated_query_parameters_first_or_last_value(tmp_path):
+    from tiny import TINY_SPEC
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY_SPEC)
+    request = MockRequest("GET", "/things", query={"limit": ["2", "5"]})
+    first = load_spec(path, "tiny").operation("listThings")
+    assert check_request(first, request, {}).query["limit"] == 2
+    path.write_text("x-mock-repeated-query: last\n" + TINY_SPEC)
+    last = load_spec(path, "tiny").operation("listThings")
+    assert check_request(last, request, {}).query["limit"] == 5
