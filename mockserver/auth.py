@@ -25,6 +25,7 @@ class Credential:
     token: str  # bearer token / API key / basic "user:password"
     username: str | None = None
     password: str | None = None
+    alternatives: tuple[str, ...] = ()  # other values that may identify it (each cookie's value)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ def _extract(name: str, scheme: dict, request: MockRequest) -> tuple[Credential 
         elif where == "query":
             value = ((request.query.get(key) or [""])[0]).strip()
         elif scheme.get("x-mock-any-cookie"):
-            value = "; ".join(f"{k}={v}" for k, v in request.cookies.items() if v)
+            present = {k: v for k, v in request.cookies.items() if v}
+            value = "; ".join(f"{k}={v}" for k, v in present.items())
+            if value:
+                return Credential(name, "apiKey", value, alternatives=tuple(present.values())), ""
         else:
             value = (request.cookies.get(key) or "").strip()
         if not value:

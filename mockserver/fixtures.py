@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from .access import AccessList
 from .fake import Fake
 from .registry import MountedApi
 from .store import DuplicateKeyError, Store
@@ -104,11 +105,18 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
         section = section or {}
         if not isinstance(section, dict):
             raise FixtureError(f"{source}: {api_id}: must map collection names to entity lists")
-        unknown = [name for name in section if name not in layouts]
+        data = store.api(api_id)
+        if "auth" in section:
+            try:
+                declared = AccessList.from_doc(section["auth"])
+            except ValueError as exc:
+                raise FixtureError(f"{source}: {api_id}.auth: {exc}") from exc
+            # Later documents add credentials to earlier ones, as they add entities.
+            data.access = AccessList((data.access.grants if data.access else []) + declared.grants)
+        unknown = [name for name in section if name not in layouts and name != "auth"]
         if unknown:
             raise FixtureError(f"{source}: {api_id}: unknown collection(s) {unknown}; "
-                               f"this API has {', '.join(layouts)}")
-        data = store.api(api_id)
+                               f"this API has {', '.join(layouts)} (and auth)")
         for name, layout in layouts.items():
             items = section.get(name)
             if items is None:

@@ -142,7 +142,15 @@ class Collection:
 
 
 class ApiData(dict):
-    """One API's collections by name: ``data["credentials"]``."""
+    """One API's collections by name (``data["credentials"]``), and who may call it.
+
+    `access` is the scenario's AccessList for this API, or None when any non-empty
+    credential is accepted (the default).
+    """
+
+    def __init__(self, collections: dict, access=None):
+        super().__init__(collections)
+        self.access = access
 
 
 class Store:
@@ -190,10 +198,17 @@ class Store:
                     collection.ids.reseed(rng)
 
     def snapshot(self) -> dict[str, dict[str, list[dict]]]:
-        """A deep copy of every entity, per API and collection, in insertion order."""
+        """A deep copy of every entity, per API and collection, in insertion order.
+
+        An API whose scenario declares who may call it also has an ``auth`` entry.
+        """
         with self.lock:
-            return {api: {name: copy.deepcopy(list(c)) for name, c in data.items()}
-                    for api, data in self._apis.items()}
+            out = {}
+            for api, data in self._apis.items():
+                out[api] = {name: copy.deepcopy(list(c)) for name, c in data.items()}
+                if data.access is not None:
+                    out[api]["auth"] = data.access.as_doc()
+            return out
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Number of entities per API and collection."""

@@ -163,14 +163,20 @@ class Behavior(ApiBehavior):
         return self.error(401, UNAUTHORIZED)
 
     def authenticate(self, credential: Credential, data: ApiData) -> Principal:
-        """Any token, bare or after ``Bearer``; a ``Bearer`` with nothing after it is none."""
+        """A token, bare or after ``Bearer``; a ``Bearer`` with nothing after it is none."""
         scheme, _, token = credential.token.partition(" ")
-        if scheme.lower() == "bearer":
-            if not token.strip():
-                raise self.error(401, UNAUTHORIZED, violations=[
-                    Violation("header", "/authorization", "Bearer without a token", "security")])
-            return Principal(name=token.strip())
-        return Principal(name=credential.token)
+        if scheme.lower() == "bearer" and not token.strip():
+            raise self.error(401, UNAUTHORIZED, violations=[
+                Violation("header", "/authorization", "Bearer without a token", "security")])
+        return super().authenticate(credential, data)
+
+    def token_of(self, credential: Credential) -> str:
+        """The token without an optional ``Bearer`` prefix."""
+        scheme, _, token = credential.token.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else credential.token
+
+    def default_principal(self, credential: Credential, data: ApiData) -> Principal:
+        return Principal(name=self.token_of(credential))
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """400 ``bad_request`` naming the fields; 415 for a body that is not JSON at all."""

@@ -300,8 +300,8 @@ class Behavior(ApiBehavior):
         error.violations = list(violations)
         return error
 
-    def authenticate(self, credential, data: ApiData) -> Principal:
-        """[mock] Any accepted credential acts as user 1, the superuser ``admin``."""
+    def default_principal(self, credential, data: ApiData) -> Principal:
+        """[mock] Without a scenario ``auth`` block any credential acts as user 1, ``admin``."""
         return Principal(name="admin", admin=True, id=ADMIN_ID)
 
     # --- shared steps -----------------------------------------------------------------------

@@ -125,12 +125,42 @@ class ApiBehavior:
         """No acceptable credential was presented."""
         return self.error(401, "Unauthorized")
 
+    # --- who is calling ----------------------------------------------------------------
     def authenticate(self, credential: Credential, data: ApiData) -> Principal:
         """Map a presented credential to a principal; raise ApiError to refuse it.
 
-        Default: any non-empty credential is accepted as an administrator.
+        Without a scenario ``auth`` block any non-empty credential is accepted
+        (`default_principal`); with one, only the declared credentials are, and a refusal
+        is the API's own (`credential_refused`).
         """
+        if data.access is None:
+            return self.default_principal(credential, data)
+        grant = data.access.find(credential, self.token_of(credential))
+        if grant is None:
+            raise self.credential_refused(credential)
+        return self.principal_for(grant, data)
+
+    def default_principal(self, credential: Credential, data: ApiData) -> Principal:
+        """Who any credential is when the scenario declares none: an administrator."""
         return Principal(name=credential.username or "mock-user", admin=True)
+
+    def token_of(self, credential: Credential) -> str | None:
+        """The API's own reading of a token credential (None: the raw value)."""
+        return None
+
+    def credential_refused(self, credential: Credential) -> ApiError:
+        """A credential the scenario does not declare: the API's own 401/403."""
+        return self.unauthenticated(None, None, "credential not accepted")
+
+    def principal_for(self, grant, data: ApiData) -> Principal:
+        """The principal of a declared credential: its role, user and scope."""
+        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
+                         attributes={"role": grant.role, "scope": frozenset(grant.scope)})
+
+    @staticmethod
+    def in_scope(principal: Principal | None, value) -> bool:
+        """May this principal see `value` (an organisation, a project)? Admins see all."""
+        return principal is None or principal.admin or value in principal.attributes.get("scope", ())
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """The answer to an invalid request, by the gravest kind of violation.

@@ -77,13 +77,31 @@ class Behavior(ApiBehavior):
         return self.error(404, "Not found")
 
     def authenticate(self, credential, data: ApiData) -> Principal:
-        """A session token acts as its user; any other token as an administrator [mock]."""
+        """A live session acts as its user; other tokens follow the scenario (see base)."""
         session = data["sessions"].get(credential.token)
         if session is None:
-            return Principal(name="admin", admin=True)
+            return super().authenticate(credential, data)
         user = data["users"].find(name=session["username"])
         if user is None:  # the data set changed under a live session
-            raise self.error(403, "No valid authentication token suplied", code="invalid_session")
+            raise self.credential_refused(credential)
+        return self._principal_of(user)
+
+    def default_principal(self, credential, data: ApiData) -> Principal:
+        return Principal(name="admin", admin=True)
+
+    def credential_refused(self, credential) -> ApiError:
+        return self.error(403, "No valid authentication token suplied", code="invalid_session")
+
+    def principal_for(self, grant, data: ApiData) -> Principal:
+        """A declared token acts as its ``user`` (a user name), whose type and permissions count."""
+        if grant.user is not None:
+            user = data["users"].find(name=grant.user)
+            if user is not None:
+                return self._principal_of(user)
+        return Principal(name=grant.label, admin=grant.role == "admin", attributes={"domains": frozenset()})
+
+    @staticmethod
+    def _principal_of(user: dict) -> Principal:
         return Principal(name=user["name"], admin=user["type"] == "admin", id=user["id"],
                          attributes={"domains": frozenset(user.get("permissions") or ())})
 
@@ -125,12 +143,25 @@ class Behavior(ApiBehavior):
         """Log a user of the data set in; wrong types fail like wrong passwords [mock]."""
         body = self._require_body(ctx)
         self._require_fields(ctx)
-        user = ctx.data["users"].find(name=body["username"])
-        if ctx.violations or user is None or user.get("password") != body["password"]:
-            raise ctx.fail(403, "Username or password is invalid")
+        username = self._login(ctx, body)
         token = secrets.token_hex(16)
-        ctx.data["sessions"].add({"token": token, "username": body["username"]})
+        ctx.data["sessions"].add({"token": token, "username": username})
         return Reply(201, {"username": body["username"], "token": token})
+
+    def _login(self, ctx: OperationContext, body: dict) -> str:
+        """The user name a username and password log in as, or 403.
+
+        A user of the data set logs in with its own password; a scenario may also declare
+        ``auth.users``, which log in as the PDNS user their ``user`` names.
+        """
+        if not ctx.violations:
+            user = ctx.data["users"].find(name=body["username"])
+            if user is not None and user.get("password") == body["password"]:
+                return user["name"]
+            grant = ctx.data.access.login(body["username"], body["password"]) if ctx.data.access else None
+            if grant is not None and ctx.data["users"].find(name=grant.user or body["username"]):
+                return grant.user or body["username"]
+        raise ctx.fail(403, "Username or password is invalid")
 
     # --- credentials ----------------------------------------------------------------------
     @handles("listCredentials")
