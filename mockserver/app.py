@@ -17,8 +17,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
 from . import control, cors
-from .messages import MockRequest
+from .fake import utcnow
+from .faults import FaultRule
+from .journal import Entry, describe_body, mask_headers
+from .messages import MockRequest, Reply
 from .pipeline import Outcome
+from .server import DroppedConnection
 from .registry import MountedApi
 from .runtime import MockConfig, MockRuntime
 
@@ -61,21 +65,72 @@ class MockApp:
         path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8", "replace")
         api, mount, inner = self._resolve(path)
         if api is None:
+            if path != "/" and not path.startswith("/__mock"):
+                self._record_unrouted(environ, path)
             return self._flask(environ, start_response)
         started = time.perf_counter()
         request, oversized = self._read(environ, mount, inner)
-        outcome = self.runtime.pipeline.handle(api, request, oversized=oversized)
+        outcome, rule = self._answer(api, request, oversized)
         try:
             status, headers, payload = self._render(outcome)
         except (TypeError, ValueError):  # a body JSON cannot encode: a bug, answered as the API's 500
             log.exception("cannot encode the response to %s %s%s", request.method, mount, inner)
             outcome = Outcome(api.behavior.internal_error().as_reply(), outcome.operation)
             status, headers, payload = self._render(outcome)
+        elapsed = (time.perf_counter() - started) * 1000
+        self._record(api, request, outcome, status, elapsed, rule)
         if self.runtime.config.access_log:
-            log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status,
-                     (time.perf_counter() - started) * 1000)
+            log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status, elapsed)
         start_response(status_line(status), headers + cors.response_headers(environ))
         return self._for_method(request.method, payload)
+
+    def _answer(self, api: MountedApi, request: MockRequest, oversized: bool) -> tuple[Outcome, FaultRule | None]:
+        """Apply faults (latency, a forced status, a dropped connection), else serve normally."""
+        faults, pipeline = self.runtime.faults, self.runtime.pipeline
+        rule = None
+        if faults.active:
+            rule = faults.pick(api.api_id, pipeline.operation_id(api, request), request.method,
+                               request.mount + request.path)
+        if rule is not None or faults.latency is not None:
+            delay = faults.delay_ms(rule)
+            if delay:
+                time.sleep(delay / 1000)
+        if rule is not None and rule.drop:
+            self._record(api, request, Outcome(Reply(0), None), None, 0.0, rule)
+            raise DroppedConnection(f"fault {rule.id} dropped {request.method} {request.mount}{request.path}")
+        if rule is not None and rule.status is not None:
+            return pipeline.inject(api, request, rule.status), rule
+        return pipeline.handle(api, request, oversized=oversized), rule
+
+    def _record(self, api: MountedApi | None, request: MockRequest, outcome: Outcome, status: int | None,
+                elapsed_ms: float, rule: FaultRule | None) -> None:
+        """Keep the exchange in the journal, secrets masked."""
+        journal = self.runtime.journal
+        if not journal.enabled:
+            return
+        secret_fields = api.secret_fields if api is not None else frozenset()
+        credential_headers = api.credential_headers if api is not None else frozenset()
+        reply = outcome.reply
+        journal.record(Entry(
+            id=journal.next_id(), time=utcnow(), method=request.method, path=request.mount + request.path,
+            query=request.query, api=api.api_id if api is not None else None,
+            operation=outcome.operation.operation_id if outcome.operation is not None else None,
+            status=status, duration_ms=elapsed_ms,
+            request_headers=mask_headers(request.headers, credential_headers),
+            request_body=describe_body(request.body, request.content_type, secret_fields),
+            response_headers=dict(reply.headers), response_body=reply.body,
+            violations=[v.as_dict() for v in outcome.violations],
+            fault=rule.as_dict() if rule is not None else None,
+            unmatched=outcome.unmatched,
+        ))
+
+    def _record_unrouted(self, environ, path: str) -> None:
+        """Journal a request to a path no API is mounted at (Flask answers it with a 404)."""
+        request, _ = self._read(environ, "", path)
+        near = self.runtime.nearest_mount(path)
+        why = f"no API is mounted at {path}" + (f"; did you mean {near}?" if near else "")
+        self._record(None, request, Outcome(Reply(404), None, unmatched={"closest": near, "why": why}),
+                     404, 0.0, None)
 
     def _resolve(self, path: str) -> tuple[MountedApi | None, str, str]:
         """Which API a path belongs to: (api, mount prefix, path inside the API)."""

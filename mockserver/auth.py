@@ -35,6 +35,7 @@ class AuthOutcome:
     required: bool
     credential: Credential | None
     problem: str = ""  # why no scheme was satisfied, for the X-Mock-Violations header
+    others: tuple[Credential, ...] = ()  # credentials of later requirements, tried if the first is refused
     location: str = "header"  # where the first expected credential lives
     pointer: str = "/authorization"
 
@@ -97,19 +98,22 @@ def find_credential(operation: Operation, schemes: dict[str, dict], request: Moc
     """
     if not operation.security:
         return AuthOutcome(required=False, credential=None)
-    problems = []
+    problems, found = [], []
     for requirement in operation.security:
         if not requirement:
             return AuthOutcome(required=False, credential=None)
-        found = []
+        met = []
         for name in requirement:
             credential, problem = _extract(name, schemes.get(name, {}), request)
             if credential is None:
                 problems.append(problem)
                 break
-            found.append(credential)
+            met.append(credential)
         else:
-            return AuthOutcome(required=True, credential=found[0])
+            found.append(met[0])
+    if found:
+        # Every satisfied alternative is kept: a stray cookie must not hide a good token.
+        return AuthOutcome(required=True, credential=found[0], others=tuple(found[1:]))
     first_scheme = schemes.get(next(iter(operation.security[0]), ""), {})
     location, pointer = where_of(first_scheme)
     return AuthOutcome(required=True, credential=None, problem="; ".join(dict.fromkeys(problems)),

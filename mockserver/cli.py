@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 from pathlib import Path
@@ -33,14 +34,32 @@ def main() -> None:
               help="Directory holding <api>.yaml specs (default: the project's specs/).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Worker threads of the WSGI server.")
+@click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Start from this file when it exists, and save the data to it after every change.")
+@click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Requests kept in the journal (0 turns it off).")
+@click.option("--latency", metavar="MS[-MS]", help="Milliseconds added to every API request, e.g. 50-200.")
+@click.option("--admin-token", envvar="MOCKSERVER_ADMIN_TOKEN",
+              help="Token the control API (/__mock/) requires; needed when binding beyond loopback.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
-def run(host, port, single_api, seed, fixtures, spec_dir, threads, quiet):
+def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, journal_size, latency,
+        admin_token, quiet):
     """Serve the APIs over HTTP until interrupted."""
     from .app import create_app
+    from .faults import FaultError, parse_latency
     from .server import make_server, run_until_interrupted
 
+    if not is_loopback(host) and not admin_token:
+        raise click.UsageError(f"--host {host} is reachable from other machines, and the control API "
+                               f"(/__mock/) can replace all data: give --admin-token TOKEN as well")
+    try:
+        window = parse_latency(latency, "--latency") if latency else None
+    except FaultError as exc:
+        raise click.BadParameter(str(exc), param_hint="--latency") from exc
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    config = MockConfig(spec_dir=spec_dir, single_api=single_api, seed=seed, access_log=not quiet)
+    config = MockConfig(spec_dir=spec_dir, single_api=single_api, seed=seed, access_log=not quiet,
+                        state_file=state_file, journal_size=journal_size, latency=window,
+                        admin_token=admin_token)
     if fixtures:
         config.fixtures = list(fixtures)
     try:
@@ -57,8 +76,50 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, quiet):
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")
     click.echo(f"  control API: {base}/__mock/health   (seed {runtime.seed})")
+    if state_file:
+        click.echo(f"  state file: {state_file}")
     click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
     run_until_interrupted(server)
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@main.group()
+def fixtures() -> None:
+    """Work with fixture and scenario files."""
+
+
+@fixtures.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def fixtures_check(paths):
+    """Validate fixture files against the specs, as --fixtures would load them."""
+    from .fixtures import build_store, read_fixture
+    from .registry import load_apis
+
+    try:
+        apis = load_apis()
+    except SpecError as exc:
+        raise click.ClickException(str(exc)) from exc
+    failed = False
+    for path in paths:
+        try:
+            counts = build_store(apis, [read_fixture(path)], seed=0).counts()
+        except FixtureError as exc:
+            click.echo(f"{exc}", err=True)
+            failed = True
+            continue
+        summary = ", ".join(f"{api} {sum(c.values())}" for api, c in counts.items() if sum(c.values()))
+        click.echo(f"{path}: ok ({summary or 'no entities'})")
+    if failed:
+        sys.exit(1)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

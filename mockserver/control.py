@@ -1,18 +1,41 @@
-"""The control API under ``/__mock/``: health, reset, and the specs being served.
+"""The control API under ``/__mock/``: health, data, journal and faults.
 
-It is a small Flask blueprint; the runtime it controls is ``app.extensions["mockserver"]``.
-Paths under ``/__mock/`` never clash with an API path, since every API is mounted under
-its own id.
+| call | what it does |
+|---|---|
+| ``GET /__mock/health`` | 200 once every API is loaded |
+| ``POST /__mock/reset`` | back to the start-up data |
+| ``GET /__mock/scenarios`` | the shipped scenarios |
+| ``POST /__mock/scenarios/<name>`` | load one (replacing the data) |
+| ``GET /__mock/state`` / ``PUT /__mock/state`` | export / load the data as a scenario document |
+| ``GET`` / ``DELETE /__mock/requests`` | the journal (filtered) / forget it |
+| ``POST /__mock/requests/count`` | how many journal entries match |
+| ``GET`` / ``PUT`` / ``DELETE /__mock/faults`` | the fault rules |
+| ``GET /__mock/specs/<id>`` | an API's spec |
+
+It is a small Flask blueprint over the runtime (``app.extensions["mockserver"]``). Paths
+under ``/__mock/`` never clash with an API path, since every API is mounted under its
+own id. When the server was started with ``--admin-token``, every call but health
+needs it in ``X-Mock-Admin-Token`` (or ``Authorization: Bearer``). No call reads a file
+named by the request: scenarios are looked up by name in the shipped list.
 """
 
 from __future__ import annotations
 
+import hmac
+import json
+
+import yaml
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .faults import FaultError
+from .fixtures import FixtureError, check_shape
+from .journal import Matcher
 from .runtime import MockRuntime
+from .scenarios import catalogue
 
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
+MAX_CONTROL_BODY = 64 * 1024 * 1024  # a large state document is several MiB
 
 
 def runtime() -> MockRuntime:
@@ -20,6 +43,36 @@ def runtime() -> MockRuntime:
     return current_app.extensions["mockserver"]
 
 
+def problem(status: int, error: str, message: str):
+    """A control API error: ``{"error": code, "message": text}``."""
+    response = jsonify(error=error, message=message)
+    response.status_code = status
+    return response
+
+
+@blueprint.before_request
+def require_admin_token():
+    """With ``--admin-token``, every control call but health must present it."""
+    expected = runtime().config.admin_token
+    if not expected or request.endpoint == "mock_control.health":
+        return None
+    given = request.headers.get("X-Mock-Admin-Token", "")
+    if not given and request.headers.get("Authorization", "").lower().startswith("bearer "):
+        given = request.headers["Authorization"][7:].strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return problem(401, "unauthorized", "This control API needs the admin token in X-Mock-Admin-Token")
+    return None
+
+
+def json_body():
+    """The request's JSON body, or None when it is not JSON."""
+    try:
+        return json.loads(request.get_data(cache=True) or b"null")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+# --- health and data ----------------------------------------------------------------------
 @blueprint.get("/health")
 def health():
     """200 when every API is loaded and serving."""
@@ -35,12 +88,127 @@ def reset():
     return jsonify(status="reset", counts=rt.store.counts())
 
 
+@blueprint.get("/scenarios")
+def list_scenarios():
+    """The shipped scenarios, by name."""
+    return jsonify(scenarios=[{"name": s.name, "description": s.description} for s in catalogue().values()])
+
+
+@blueprint.post("/scenarios/<name>")
+def load_scenario(name: str):
+    """Replace the data by a shipped scenario."""
+    if name not in catalogue():
+        known = ", ".join(catalogue())
+        return problem(404, "not_found", f"No scenario named {name!r}; shipped scenarios: {known}")
+    rt = runtime()
+    try:
+        rt.load_scenario(name)
+    except FixtureError as exc:
+        return problem(400, "invalid_scenario", str(exc))
+    return jsonify(status="loaded", scenario=name, counts=rt.store.counts())
+
+
+@blueprint.get("/state")
+def get_state():
+    """The current data as a scenario document (YAML when asked for, else JSON)."""
+    document = runtime().export()
+    if request.accept_mimetypes.best_match(["application/json", "application/yaml"]) == "application/yaml":
+        return Response(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), mimetype="application/yaml")
+    return jsonify(document)
+
+
+@blueprint.put("/state")
+def put_state():
+    """Replace the data by a scenario document (JSON or YAML); a bad one changes nothing."""
+    raw = request.get_data(cache=False)
+    try:
+        document = yaml.safe_load(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        return problem(400, "invalid_state", f"The body is not a JSON or YAML document: {exc}")
+    rt = runtime()
+    try:
+        rt.load([("PUT /__mock/state", check_shape(document, "PUT /__mock/state"))])
+    except FixtureError as exc:
+        return problem(400, "invalid_state", str(exc))
+    return jsonify(status="loaded", counts=rt.store.counts())
+
+
+# --- journal ------------------------------------------------------------------------------
+@blueprint.get("/requests")
+def list_requests():
+    """Journal entries, oldest first, filtered by api, operation, method, path, status, since."""
+    filters = {k: v for k, v in request.args.items() if k != "limit"}
+    try:
+        matcher = Matcher.from_mapping(filters)
+        limit = int(request.args["limit"]) if "limit" in request.args else None
+    except ValueError as exc:
+        return problem(400, "invalid_filter", str(exc))
+    entries = runtime().journal.select(matcher, limit)
+    return jsonify(requests=[e.as_dict() for e in entries], count=len(entries))
+
+
+@blueprint.delete("/requests")
+def clear_requests():
+    """Forget every journal entry."""
+    runtime().journal.clear()
+    return "", 204
+
+
+@blueprint.post("/requests/count")
+def count_requests():
+    """How many journal entries match the JSON matcher in the body."""
+    body = json_body()
+    if not isinstance(body, dict):
+        return problem(400, "invalid_matcher", "Send a JSON object such as "
+                                               '{"api": "awx", "method": "POST", "status": 201}')
+    try:
+        matcher = Matcher.from_mapping(body)
+    except ValueError as exc:
+        return problem(400, "invalid_matcher", str(exc))
+    return jsonify(count=runtime().journal.count(matcher))
+
+
+# --- faults -------------------------------------------------------------------------------
+def faults_view():
+    """The installed rules and the global latency."""
+    faults = runtime().faults
+    latency = {"min": faults.latency[0], "max": faults.latency[1]} if faults.latency else None
+    return {"rules": [r.as_dict() for r in faults.rules()], "latency": latency}
+
+
+@blueprint.get("/faults")
+def get_faults():
+    """The fault rules now installed."""
+    return jsonify(faults_view())
+
+
+@blueprint.put("/faults")
+def put_faults():
+    """Replace every fault rule (a rule, a list of rules, or {"rules": [...]})."""
+    body = json_body()
+    if body is None:
+        return problem(400, "invalid_faults", "Send a JSON rule, a list of rules, or {\"rules\": [...]}")
+    try:
+        runtime().faults.install(body)
+    except FaultError as exc:
+        return problem(400, "invalid_faults", str(exc))
+    return jsonify(faults_view())
+
+
+@blueprint.delete("/faults")
+def clear_faults():
+    """Remove every fault rule (``--latency`` stays)."""
+    runtime().faults.clear()
+    return "", 204
+
+
+# --- specs and the index ------------------------------------------------------------------
 @blueprint.get("/specs/<api_id>")
 def spec_source(api_id: str):
     """The OpenAPI document an API is served from (for Swagger UI, code generators...)."""
     api = runtime().apis.get(api_id)
     if api is None:
-        return jsonify(error="not_found", message=f"No API {api_id!r} is served here"), 404
+        return problem(404, "not_found", f"No API {api_id!r} is served here")
     return Response(api.spec.source.read_text(encoding="utf-8"), mimetype="application/yaml")
 
 
@@ -51,7 +219,8 @@ def index():
         apis=[{"id": api_id, "title": api.spec.title, "mount": rt.mount_of(api_id),
                "spec": f"/__mock/specs/{api_id}", "operations": len(api.spec.operations)}
               for api_id, api in rt.apis.items()],
-        control={"health": "/__mock/health", "reset": "/__mock/reset"},
+        control={name: f"/__mock/{name}" for name in ("health", "reset", "scenarios", "state", "requests",
+                                                       "faults")},
     )
 
 
@@ -62,13 +231,15 @@ def json_http_error(error: HTTPException):
         rt = runtime()
         mounts = ", ".join(rt.mount_of(api_id) for api_id in rt.apis)
         message = f"No API is mounted at {request.path}; APIs are served under {mounts}"
-    response = jsonify(error=error.name.lower().replace(" ", "_"), message=message)
-    response.status_code = error.code or 500
-    return response
+        near = rt.nearest_mount(request.path)
+        if near:
+            message += f" (did you mean {near}?)"
+    return problem(error.code or 500, error.name.lower().replace(" ", "_"), message)
 
 
 def install(app: Flask) -> None:
     """Register the control API on an app."""
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTROL_BODY
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, json_http_error)
     app.add_url_rule("/", "index", index, methods=["GET"])

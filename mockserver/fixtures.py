@@ -87,7 +87,7 @@ def _expand(item: Any, where: str, behavior, collection: str, fake: Fake, data) 
 
 
 def load_document(store: Store, apis: dict[str, MountedApi], source: str, document: dict,
-                  fake: Fake) -> None:
+                  fakes) -> None:
     """Add one fixture document's entities to `store`, raising FixtureError on any problem.
 
     Sections for APIs that are not being served (``--api pdnsmanager``) are skipped; an
@@ -106,6 +106,7 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
         if not isinstance(section, dict):
             raise FixtureError(f"{source}: {api_id}: must map collection names to entity lists")
         data = store.api(api_id)
+        fake = fakes(api_id)
         if "auth" in section:
             try:
                 declared = AccessList.from_doc(section["auth"])
@@ -127,6 +128,8 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
                 where = f"{source}: {api_id}.{name}[{index}]"
                 for entity in _expand(item, where, api.behavior, name, fake, data):
                     _add_entity(api, name, layout, entity, where, data, fake)
+        if data.access is not None:
+            check_access(api, data, f"{source}: {api_id}.auth")
 
 
 def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, data, fake: Fake) -> None:
@@ -149,18 +152,53 @@ def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, da
         raise FixtureError(f"{where}: field {layout.key}: duplicate key {exc.args[0]!r}") from exc
 
 
+def _names_entity(collection, value) -> bool:
+    """Does `value` name an entity? Leniently: ``42`` names ``"42"``, case aside (ULIDs)."""
+    if value in collection or str(value) in collection:
+        return True
+    folded = str(value).casefold()
+    return any(str(entity[collection.key]).casefold() == folded for entity in collection)
+
+
+def check_access(api: MountedApi, data, where: str) -> None:
+    """The scenario's grants must name entities that exist (the spec's ``x-mock-access``)."""
+    refs = api.spec.access_refs
+    scope_collection = refs.get("scope")
+    user_ref = refs.get("user") or {}
+    for index, grant in enumerate(data.access.grants):
+        if scope_collection:
+            missing = [v for v in grant.scope if not _names_entity(data[scope_collection], v)]
+            if missing:
+                raise FixtureError(f"{where}: grant {index} ({grant.label}): field scope: no {scope_collection} "
+                                   f"entity with key {missing[0]!r}")
+        if user_ref and grant.user is not None:
+            collection = data[user_ref["collection"]]
+            field = user_ref.get("field")
+            found = collection.find(**{field: grant.user}) if field else collection.get(grant.user)
+            if found is None:
+                raise FixtureError(f"{where}: grant {index} ({grant.label}): field user: no "
+                                   f"{user_ref['collection']} entity with {field or collection.key} {grant.user!r}")
+
+
 def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], seed: int,
                 generation: int = 0) -> Store:
     """A new store holding the given documents' data, generated with `seed`.
 
-    The data depends on the seed only, so a reset brings back exactly the same data;
-    ids created afterwards draw from a stream of their own per `generation` (one per
-    reset), so they repeat across restarts but never across resets.
+    Each API draws from a random stream of its own, so its data depends on the seed
+    only, not on which other APIs are loaded: a reset, or serving one API alone, brings
+    back the same data. Ids created afterwards draw from a stream per `generation` (one
+    per reset), so they repeat across restarts but never across resets.
     """
-    fake = Fake(seed)
-    store = Store({api_id: api.spec.collections for api_id, api in apis.items()}, fake.rng)
+    fakes: dict[str, Fake] = {}
+
+    def fake_for(api_id: str) -> Fake:
+        if api_id not in fakes:
+            fakes[api_id] = Fake(random.Random(f"{seed}/{api_id}/data").getrandbits(32))
+        return fakes[api_id]
+
+    store = Store({api_id: api.spec.collections for api_id, api in apis.items()}, seed)
     with store.lock:
         for source, document in documents:
-            load_document(store, apis, source, document, fake)
-    store.reseed_ids(random.Random(f"{seed}/ids/{generation}"))
+            load_document(store, apis, source, document, fake_for)
+    store.reseed_ids(f"{seed}/ids/{generation}")
     return store

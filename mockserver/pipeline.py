@@ -15,9 +15,9 @@ from .auth import find_credential, where_of
 from .behaviors.base import OperationContext
 from .fake import Fake
 from .messages import ApiError, MockRequest, Reply
-from .prefer import parse_prefer, steer
+from .prefer import Preferences, parse_prefer, steer
 from .registry import MountedApi
-from .routing import NoRoute
+from .routing import NoRoute, RouteMatch
 from .spec import Operation
 from .store import Store
 from .validation import Violation, check_request, check_response
@@ -36,6 +36,7 @@ class Outcome:
     reply: Reply
     operation: Operation | None = None
     violations: list[Violation] = field(default_factory=list)
+    unmatched: dict | None = None  # for a request no operation answers: the closest one, and why
 
 
 def explain(error: ApiError) -> list[Violation]:
@@ -54,11 +55,15 @@ def explain(error: ApiError) -> list[Violation]:
 class Pipeline:
     """Serve API requests against one store."""
 
-    def __init__(self, store: Store, fake: Fake, *, max_body: int, check_responses: bool = False):
+    def __init__(self, store: Store, fake: Fake, *, max_body: int, check_responses: bool = False,
+                 on_change=None):
         self.store = store
         self.fake = fake
         self.max_body = max_body
         self.check_responses = check_responses
+        # Called under the store lock after a request changed the data, before the reply
+        # leaves: the state file is written there, so no acknowledged write can be lost.
+        self.on_change = on_change
 
     def handle(self, api: MountedApi, request: MockRequest, *, oversized: bool = False) -> Outcome:
         """Answer one request to `api`; never raises except ContractDrift in strict mode."""
@@ -78,9 +83,11 @@ class Pipeline:
                 if route.status == 405 and request.method == "OPTIONS":
                     # Not a CORS preflight (those never get here): say which methods work.
                     return Outcome(Reply(204, None, {"Allow": ", ".join(route.allowed + ("OPTIONS",))}))
-                if route.status == 405:
-                    raise behavior.method_not_allowed(request, route.allowed)
-                raise behavior.route_not_found(request)
+                error = (behavior.method_not_allowed(request, route.allowed) if route.status == 405
+                         else behavior.route_not_found(request))
+                hint = f"closest operation: {route.closest}; {route.why}" if route.closest else route.why
+                return Outcome(error.as_reply(), None, [Violation("path", "", hint, "route")],
+                               unmatched={"closest": route.closest, "why": route.why})
             operation = route.operation
 
             prefs = parse_prefer(request.header("prefer"))
@@ -95,7 +102,7 @@ class Pipeline:
                 raise error
             principal = None
             if auth.credential is not None:
-                principal = self._authenticate(api, auth.credential)
+                principal = self._authenticate(api, (auth.credential, *auth.others))
 
             parsed = check_request(operation, request, route.path_params)
             if parsed.violations and not operation.handler_validates:
@@ -105,12 +112,17 @@ class Pipeline:
 
             handler = behavior.handler(operation.operation_id)
             with self.store.lock:
+                before = self.store.revision.value
                 data = self.store.api(api.api_id)
                 context = OperationContext(behavior=behavior, operation=operation, request=request,
                                            path=parsed.path, query=parsed.query, body=parsed.body,
                                            violations=parsed.violations, principal=principal,
                                            data=data, fake=self.fake)
-                reply = handler(context)
+                try:
+                    reply = handler(context)
+                finally:  # a handler that changed data and then failed still changed data
+                    if self.on_change is not None and self.store.revision.value != before:
+                        self.on_change()
             return Outcome(reply, operation, parsed.violations)
         except ApiError as error:
             return Outcome(error.as_reply(), operation, explain(error))
@@ -118,17 +130,40 @@ class Pipeline:
             log.exception("unexpected error serving %s %s%s", request.method, request.mount, request.path)
             return Outcome(behavior.internal_error().as_reply(), operation)
 
-    def _authenticate(self, api: MountedApi, credential):
-        """The principal for a presented credential; a refusal points at where it was sent."""
+    def inject(self, api: MountedApi, request: MockRequest, status: int) -> Outcome:
+        """A fault's forced answer: the documented response for `status`, else the API's error."""
+        route = api.router.match(request.method, request.path)
+        operation = route.operation if isinstance(route, RouteMatch) else None
+        reason = Violation("request", "", f"fault injected: status {status}", "fault")
+        if operation is not None and str(status) in operation.responses:
+            reply = steer(operation, Preferences(code=status), self.fake, api.behavior.not_documented)
+            return Outcome(reply, operation, [reason])
+        error = api.behavior.error(status, f"Injected fault: status {status}")
+        return Outcome(error.as_reply(), None, [reason])
+
+    def operation_id(self, api: MountedApi, request: MockRequest) -> str | None:
+        """The operationId a request routes to (None when it routes nowhere)."""
+        route = api.router.match(request.method, request.path)
+        return route.operation.operation_id if isinstance(route, RouteMatch) else None
+
+    def _authenticate(self, api: MountedApi, credentials: tuple):
+        """The principal of the first accepted credential; if none is, the first refusal.
+
+        A refusal points at where the credential was sent (header, cookie, query).
+        """
+        first_refusal = None
         with self.store.lock:
-            try:
-                return api.behavior.authenticate(credential, self.store.api(api.api_id))
-            except ApiError as error:
-                location, pointer = where_of(api.spec.security_schemes.get(credential.scheme, {}))
-                error.violations = error.violations or [
-                    Violation(location, pointer, error.reason or "credential refused", "security")]
-                error.reason = None
-                raise
+            for credential in credentials:
+                try:
+                    return api.behavior.authenticate(credential, self.store.api(api.api_id))
+                except ApiError as error:
+                    if first_refusal is None:
+                        location, pointer = where_of(api.spec.security_schemes.get(credential.scheme, {}))
+                        error.violations = error.violations or [
+                            Violation(location, pointer, error.reason or "credential refused", "security")]
+                        error.reason = None
+                        first_refusal = error
+        raise first_refusal
 
     def _check_contract(self, outcome: Outcome) -> None:
         reply, operation = outcome.reply, outcome.operation

@@ -29,8 +29,13 @@ class Preferences:
 
     @property
     def steers(self) -> bool:
-        """True when the client asked for a particular response."""
-        return self.code is not None or self.example is not None
+        """True when the client asked for a particular response, or for generated data."""
+        return self.code is not None or self.example is not None or self.dynamic or self.seed is not None
+
+    @property
+    def generated(self) -> bool:
+        """True when the body should be generated from the schema rather than an example."""
+        return self.example is None and (self.dynamic or self.seed is not None)
 
 
 def parse_prefer(header: str | None) -> Preferences:
@@ -60,10 +65,28 @@ def parse_prefer(header: str | None) -> Preferences:
 def _pick(operation: Operation, prefs: Preferences) -> ResponseSpec | None:
     if prefs.code is not None:
         return operation.responses.get(str(prefs.code))
+    if prefs.example is None:  # dynamic / seed alone: the success response, as Prism does
+        successes = [s for s in operation.documented_statuses() if 200 <= s < 300]
+        return operation.responses[str(successes[0])] if successes else None
     for status in sorted(operation.responses):
         if prefs.example in operation.responses[status].examples:
             return operation.responses[status]
     return None
+
+
+def generate_body(response: ResponseSpec, fake: Fake, seed: int | None) -> object:
+    """A body generated from the response's schema that passes its own validator.
+
+    Generation follows most of JSON Schema, not all of it: a body that still breaks the
+    schema is retried with the next seeds, and in the end the documented example is used,
+    so a generated response never breaks the contract.
+    """
+    first = seed if seed is not None else fake.rng.randrange(2**31)
+    for attempt in range(8):
+        body = Fake(first + attempt).from_schema(response.schema, use_examples=False)
+        if response.validator is None or response.validator.is_valid(body):
+            return body
+    return response.example()[1]
 
 
 def _example_names(operation: Operation, response: ResponseSpec | None = None) -> str:
@@ -83,6 +106,8 @@ def steer(operation: Operation, prefs: Preferences, fake: Fake, not_documented) 
         raise not_documented(operation, prefs.problem)
     response = _pick(operation, prefs)
     if response is None:
+        if prefs.code is None and prefs.example is None:
+            raise not_documented(operation, f"{op} documents no success response to generate")
         if prefs.code is not None:
             statuses = ", ".join(str(s) for s in operation.documented_statuses())
             raise not_documented(operation, f"Prefer: code={prefs.code} is not documented for {op} "
@@ -101,6 +126,6 @@ def steer(operation: Operation, prefs: Preferences, fake: Fake, not_documented) 
                                             f"(examples: {_example_names(operation, response)})")
         return Reply(status, body, headers)
     found, body = response.example()
-    if not found or prefs.dynamic:
-        body = (Fake(prefs.seed) if prefs.seed is not None else fake).from_schema(response.schema)
+    if not found or prefs.generated:
+        body = generate_body(response, fake, prefs.seed)
     return Reply(status, body, headers)

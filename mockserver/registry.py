@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .behaviors.base import ApiBehavior
 from .routing import Router
-from .spec import ApiSpec, SpecError, load_spec
+from .spec import ApiSpec, SpecError, load_spec, secret_names
 
 API_IDS = ("cloudplans", "versori", "pdnsmanager", "awx", "apinizer")
 DEFAULT_SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
@@ -31,6 +32,22 @@ class MountedApi:
     def api_id(self) -> str:
         """The API's id, which is also its mount prefix."""
         return self.spec.api_id
+
+    @cached_property
+    def secret_fields(self) -> frozenset[str]:
+        """Request body members any operation marks secret (masked in the journal)."""
+        names: set[str] = set()
+        for op in self.spec.operations:
+            if op.body is not None:
+                for schema in op.body.schemas.values():
+                    names |= secret_names(schema)
+        return frozenset(names)
+
+    @cached_property
+    def credential_headers(self) -> frozenset[str]:
+        """Lower-cased names of the headers this API's security schemes read."""
+        return frozenset(str(s.get("name", "")).lower() for s in self.spec.security_schemes.values()
+                         if s.get("type") == "apiKey" and s.get("in") == "header")
 
 
 def load_behavior(api_id: str) -> ApiBehavior:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fake import Fake
+from .faults import Faults
 from .fixtures import DEFAULT_FIXTURE, build_store, read_fixture
+from .journal import Journal
+from .persistence import StateFile
 from .pipeline import Pipeline
 from .registry import MountedApi, load_apis
+from .scenarios import export_state, read_scenario
 
 MIB = 1024 * 1024
 
@@ -26,6 +31,10 @@ class MockConfig:
     max_body: int = MIB
     check_responses: bool = False  # raise ContractDrift when a response breaks the spec (tests)
     access_log: bool = False
+    state_file: Path | None = None  # start from it when it exists; rewrite it after every change
+    journal_size: int = 1000  # requests kept in the journal (0: none)
+    latency: tuple[float, float] | None = None  # milliseconds added to every API request
+    admin_token: str | None = None  # required on the control API when set
 
 
 class MockRuntime:
@@ -39,10 +48,18 @@ class MockRuntime:
             apis = load_apis(config.spec_dir, [config.single_api] if config.single_api else config.only)
         self.apis: dict[str, MountedApi] = apis
         self.fixtures = [read_fixture(path) for path in config.fixtures]
-        self.generation = 0  # how many resets so far
-        self.store = build_store(self.apis, self.fixtures, self.seed)
+        self.generation = 0  # how many times the data was replaced (reset, scenario, state)
+        self.state_file = StateFile(config.state_file) if config.state_file else None
+        if self.state_file is not None and self.state_file.exists():
+            self.store = build_store(self.apis, [self.state_file.read()], self.seed)
+        else:
+            self.store = build_store(self.apis, self.fixtures, self.seed)
         self.pipeline = Pipeline(self.store, Fake(self.seed), max_body=config.max_body,
-                                 check_responses=config.check_responses)
+                                 check_responses=config.check_responses, on_change=self.persist)
+        self.journal = Journal(config.journal_size)
+        self.faults = Faults(self.seed, config.latency)
+        with self.store.lock:
+            self.persist()
 
     @property
     def single(self) -> MountedApi | None:
@@ -53,7 +70,39 @@ class MockRuntime:
         """The path prefix an API is served under."""
         return "" if self.config.single_api else f"/{api_id}"
 
+    def nearest_mount(self, path: str) -> str:
+        """The mount prefix most like the first segment of `path` ("" when none is alike)."""
+        head = "/" + path.strip("/").split("/", 1)[0]
+        mounts = [self.mount_of(api_id) for api_id in self.apis]
+        close = difflib.get_close_matches(head, mounts, n=1, cutoff=0.6)
+        return close[0] if close else ""
+
     def reset(self) -> None:
         """Return to the start-up data set (same fixtures, same seed)."""
-        self.generation += 1
-        self.store.replace_with(build_store(self.apis, self.fixtures, self.seed, self.generation))
+        self.load(self.fixtures)
+
+    def load(self, documents: list[tuple[str, dict]]) -> None:
+        """Replace the data by these scenario documents; on any problem nothing changes.
+
+        The new data is built completely (and checked) before it replaces the old, so a
+        bad document raises FixtureError and leaves the running state as it was.
+        """
+        fresh = build_store(self.apis, documents, self.seed, self.generation + 1)
+        with self.store.lock:
+            self.generation += 1
+            self.store.replace_with(fresh)
+            self.persist()
+
+    def load_scenario(self, name: str) -> None:
+        """Replace the data by a shipped scenario (``fixtures/<name>.yaml``)."""
+        self.load([read_scenario(name)])
+
+    def export(self) -> dict:
+        """The current state as a scenario document."""
+        with self.store.lock:
+            return export_state(self.store)
+
+    def persist(self) -> None:
+        """Write the state file, if there is one (callers hold the store lock)."""
+        if self.state_file is not None:
+            self.state_file.write(export_state(self.store))

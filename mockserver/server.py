@@ -6,7 +6,16 @@ never fork workers. Waitress is pure Python, needs no compiler and is thread-bas
 
 from __future__ import annotations
 
+from waitress.channel import ClientDisconnected
 from waitress.server import create_server
+
+
+class DroppedConnection(ClientDisconnected):
+    """Raised by the app to close the connection without any answer (a fault).
+
+    Waitress closes the socket without writing a byte when the app raises its
+    ClientDisconnected; this is the one place that knows the server does so.
+    """
 
 
 def make_server(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):

@@ -15,6 +15,9 @@ The `x-mock-*` extensions a spec may carry are collected as plain data:
   checks interleaves validation with permission and existence checks);
 - security scheme ``x-mock-any-cookie: true``: any cookie satisfies an ``apiKey`` cookie
   scheme (the vendor does not document its cookie's real name);
+- root ``x-mock-access``: what a scenario ``auth`` grant must name: ``scope: <collection>``
+  (its scope lists keys of that collection) and ``user: {collection, field}`` (its user
+  names an entity by that field, the key by default); checked when a scenario loads;
 - root ``x-mock-repeated-query: last``: of a repeated query parameter the last value
   counts (PHP, Django), not the first (the default: Spring, Go).
 """
@@ -35,6 +38,26 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 class SpecError(Exception):
     """A spec cannot be loaded or compiled; the message names the file and the spot."""
+
+
+def secret_names(schema: Any) -> set[str]:
+    """Names of every property, at any depth, that a schema marks as secret.
+
+    OpenAPI's ``writeOnly: true`` (sent, never returned) is the mark; ``x-mock-secret:
+    true`` marks a member that is secret in part (AWX ``inputs``).
+    """
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        for name, sub in (schema.get("properties") or {}).items():
+            if isinstance(sub, dict) and (sub.get("writeOnly") or sub.get("x-mock-secret")):
+                found.add(name)
+        for value in schema.values():
+            if isinstance(value, (dict, list)):
+                found |= secret_names(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= secret_names(item)
+    return found
 
 
 def compile_schema(schema: dict, where: str) -> Draft202012Validator:
@@ -163,6 +186,7 @@ class ApiSpec:
     security_schemes: dict[str, dict]
     collections: dict[str, CollectionLayout]
     trailing_slash_optional: bool
+    access_refs: dict[str, Any] = field(default_factory=dict)  # from x-mock-access
 
     def operation(self, operation_id: str) -> Operation:
         """Look an operation up by its operationId."""
@@ -327,4 +351,5 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
         security_schemes=((document.get("components") or {}).get("securitySchemes") or {}),
         collections=_compile_collections(document.get("x-mock-collections"), path),
         trailing_slash_optional=document.get("x-mock-trailing-slash") == "optional",
+        access_refs=dict(document.get("x-mock-access") or {}),
     )

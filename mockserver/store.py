@@ -26,6 +26,17 @@ class DuplicateKeyError(KeyError):
     """An entity with this key is already stored."""
 
 
+class Revision:
+    """A counter every change to a store bumps, so "did anything change?" is one comparison."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        """Note one change."""
+        self.value += 1
+
+
 class Collection:
     """Entities of one kind, by key, in insertion order, with optional field indexes.
 
@@ -35,8 +46,9 @@ class Collection:
     end of its new group; any other change keeps its place.
     """
 
-    def __init__(self, layout: CollectionLayout, rng: random.Random):
+    def __init__(self, layout: CollectionLayout, rng: random.Random, revision: Revision | None = None):
         self.layout = layout
+        self.revision = revision or Revision()
         self.key = layout.key
         self.ids = id_factory(layout.ids, rng)
         self._items: dict[Any, dict] = {}
@@ -70,6 +82,7 @@ class Collection:
         self.ids.observe(key)
         self._items[key] = entity
         self._index(entity)
+        self.revision.bump()
         return entity
 
     def put(self, entity: dict) -> dict:
@@ -85,6 +98,7 @@ class Collection:
             if old.get(field) != entity.get(field):
                 self._drop_from(index, old, field)
                 index.setdefault(entity.get(field), {})[key] = None
+        self.revision.bump()
         return entity
 
     def update(self, key, **changes) -> dict:
@@ -96,6 +110,7 @@ class Collection:
         entity = self._items.pop(key, None)
         if entity is not None:
             self._unindex(entity)
+            self.revision.bump()
         return entity
 
     def where(self, field: str, value) -> list[dict]:
@@ -124,6 +139,7 @@ class Collection:
         self._items.clear()
         for index in self._indexes.values():
             index.clear()
+        self.revision.bump()
 
     def _index(self, entity: dict) -> None:
         for field, index in self._indexes.items():
@@ -156,12 +172,15 @@ class ApiData(dict):
 class Store:
     """All APIs' data behind one lock."""
 
-    def __init__(self, layouts: dict[str, dict[str, CollectionLayout]], rng: random.Random):
+    def __init__(self, layouts: dict[str, dict[str, CollectionLayout]], seed: int | str = 0):
+        """Empty collections for every API; random ids come from a stream per API and seed."""
         self.lock = threading.RLock()
-        self._apis = {
-            api_id: ApiData({name: Collection(layout, rng) for name, layout in collections.items()})
-            for api_id, collections in layouts.items()
-        }
+        self.revision = Revision()
+        self._apis = {}
+        for api_id, collections in layouts.items():
+            rng = random.Random(f"{seed}/{api_id}/ids")  # one API's ids never depend on another's
+            self._apis[api_id] = ApiData({name: Collection(layout, rng, self.revision)
+                                          for name, layout in collections.items()})
 
     def api(self, api_id: str) -> ApiData:
         """The collections of one API."""
@@ -188,12 +207,15 @@ class Store:
                         data[name] = previous
                     else:
                         collection.ids.continue_from(previous.ids)
+                    data[name].revision = self.revision
             self._apis = other._apis
+            self.revision.bump()
 
-    def reseed_ids(self, rng: random.Random) -> None:
-        """Draw random ids (ULIDs, UUIDs) from `rng` from now on."""
+    def reseed_ids(self, seed: str) -> None:
+        """Draw random ids (ULIDs, UUIDs) from streams derived from `seed` from now on."""
         with self.lock:
-            for data in self._apis.values():
+            for api_id, data in self._apis.items():
+                rng = random.Random(f"{seed}/{api_id}")
                 for collection in data.values():
                     collection.ids.reseed(rng)
 

@@ -70,3 +70,9 @@ def test_alternatives_and_anonymous(tmp_path):
     assert find_credential(op, SCHEMES, request({"Authorization": "Bearer x"})).credential.scheme == "bearer"
     assert not find_credential(operation(tmp_path, "[{}, {bearer: []}]"), SCHEMES, request()).required
     assert not find_credential(operation(tmp_path, "[]"), SCHEMES, request()).required
+
+
+def test_every_satisfied_alternative_is_kept_in_order(tmp_path):
+    op = operation(tmp_path, "[{session: []}, {bearer: []}]")
+    found = find_credential(op, SCHEMES, request({"Authorization": "Bearer x"}, cookies={"sid": "s"}))
+    assert found.credential.scheme == "session" and [c.scheme for c in found.others] == ["bearer"]

@@ -98,3 +98,28 @@ def test_reading_files(tmp_path):
 def test_generate_for_a_collection_without_a_generator_is_a_fixture_error(pdns):
     with pytest.raises(FixtureError, match=r"pdnsmanager.domains\[0\]: pdnsmanager cannot generate domains"):
         build_store(pdns, [doc({"domains": [{"generate": {"count": 1}}]})], seed=1)
+
+
+def test_auth_grants_must_name_existing_users(pdns):
+    section = dict(BASE, users=[{"id": 1, "name": "admin", "type": "admin"}],
+                   auth={"tokens": [{"token": "t", "user": "ghost"}]})
+    with pytest.raises(FixtureError, match=r"pdnsmanager.auth: grant 0 \(ghost\): field user: no users entity"):
+        build_store(pdns, [doc(section)], seed=1)
+
+
+def test_auth_blocks_are_checked_and_added_up(pdns):
+    with pytest.raises(FixtureError, match=r"pdnsmanager.auth: field auth.tokens.0: 'token' is a required property"):
+        build_store(pdns, [doc({"auth": {"tokens": [{"role": "admin"}]}})], seed=1)
+    first = ("a.yaml", {"apis": {"pdnsmanager": {"auth": {"tokens": [{"token": "one"}]}}}})
+    second = ("b.yaml", {"apis": {"pdnsmanager": {"auth": {"tokens": [{"token": "two"}]}}}})
+    access = build_store(pdns, [first, second], seed=1).api("pdnsmanager").access
+    assert [g.token for g in access.grants] == ["one", "two"]
+
+
+def test_scope_must_name_existing_entities(api_cache):
+    cloudplans = api_cache(["cloudplans"])
+    section = {"organizations": [{"id": "org-1", "name": "One"}],
+               "auth": {"tokens": [{"token": "t", "role": "user", "scope": ["org-2"]}]}}
+    with pytest.raises(FixtureError, match=r"cloudplans.auth: grant 0 .*field scope: no organizations entity "
+                                           r"with key 'org-2'"):
+        build_store(cloudplans, [("t.yaml", {"apis": {"cloudplans": section}})], seed=1)

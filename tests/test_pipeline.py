@@ -21,7 +21,7 @@ def api(tmp_path):
 
 
 def pipeline_for(api, **options):
-    store = Store({"tiny": api.spec.collections}, Fake(1).rng)
+    store = Store({"tiny": api.spec.collections}, 1)
     return Pipeline(store, Fake(1), max_body=1024, **options)
 
 

@@ -43,3 +43,13 @@ def test_method_is_case_insensitive_and_segments_do_not_span_slashes(tmp_path):
     r = router(tmp_path)
     assert r.match("get", "/things/7").operation.operation_id == "getThing"
     assert r.match("GET", "/things/7/extra").status == 404
+
+
+def test_no_route_names_the_closest_operation_and_why(tmp_path):
+    r = router(tmp_path)
+    typo = r.match("GET", "/thing/7")
+    assert typo.closest == "DELETE/GET /things/{id}" and "'thing'" in typo.why
+    longer = r.match("GET", "/things/7/extra")
+    assert longer.closest == "DELETE/GET /things/{id}" and "3 path segments" in longer.why
+    wrong_method = r.match("PATCH", "/things/7")
+    assert wrong_method.closest == "/things/{id}" and "PATCH is not allowed here" in wrong_method.why

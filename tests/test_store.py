@@ -82,9 +82,9 @@ def test_ulid_and_uuid_ids_are_seeded_and_well_formed():
 
 
 def test_store_counts_and_swaps_contents():
-    store = Store({"tiny": {"things": layout()}}, random.Random(1))
+    store = Store({"tiny": {"things": layout()}}, 1)
     store.api("tiny")["things"].add({"name": "a"})
-    other = Store({"tiny": {"things": layout()}}, random.Random(1))
+    other = Store({"tiny": {"things": layout()}}, 1)
     assert store.counts() == {"tiny": {"things": 1}}
     store.replace_with(other)
     assert store.counts() == {"tiny": {"things": 0}}

@@ -10,12 +10,27 @@ the notes or AWX/DRF itself):
 - no error repeats a secret, in the body or in ``X-Mock-Violations``: problems with a
   secret input name the field, not the value; parse errors give positions, not text;
 - a missing or unusable credential is a 401 with ``WWW-Authenticate: Bearer realm=api
-  authorization_url=/api/o/authorize/``; any accepted credential acts as user 1 (admin);
-- create checks, in this order: unknown user (404), content type (415), JSON (400), the
-  serializer fields all at once (400), a secret input sent as ``$encrypted$``, the
-  inputs against the credential type's schema (a problem tied to no field, such as an
-  unknown key, hides the per-field ones), required inputs ("required for <type>"), and
-  the SSH key passphrase rules; a rejected create stores nothing;
+  authorization_url=/api/o/authorize/``; without a scenario ``auth`` block any credential
+  acts as user 1 (admin); with one, a refused HTTP Basic pair is 401 "Invalid
+  username/password." and a refused token 401 "Authentication credentials were not
+  provided." (an unknown OAuth2 token is no credential at all to AWX);
+- a declared credential acts as the AWX user its grant names (``user``: an id, or a
+  username; an HTTP Basic grant without one is the user of that username; an ``admin``
+  grant without one is user 1); role ``admin`` or a user with ``is_superuser`` is a
+  superuser; a grant whose user is missing is refused like an unknown credential;
+- a non-superuser may list and create only under its own ``/users/{id}/credentials/`` and
+  read, change and delete only the credentials it owns; anything else is 403 "You do not
+  have permission to perform this action." (``ModelAccessPermission``): after the 404 of
+  an unknown user or credential, before the body is read on create, and after the body is
+  parsed (415 / malformed JSON) but before it is validated on PUT / PATCH, as AWX's
+  ``check_put_permissions`` reads ``request.data``;
+- ``created_by`` is the acting user, ``modified_by`` the last one to change the credential;
+- create checks, in this order: unknown user (404), permission (403), content type
+  (415), JSON (400), the serializer fields all at once (400), a secret input sent as
+  ``$encrypted$``, the inputs against the credential type's schema (a problem tied to
+  no field, such as an unknown key, hides the per-field ones), required inputs
+  ("required for <type>"), and the SSH key passphrase rules; a rejected create stores
+  nothing;
 - ``name`` and ``description`` are DRF CharFields: numbers become strings, surrounding
   whitespace is trimmed, null characters are refused; ``credential_type`` is a primary
   key field that also takes a numeric string;
@@ -40,6 +55,7 @@ import base64
 import math
 import struct
 import urllib.parse
+import weakref
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -56,6 +72,8 @@ from .awx_inputs import (InputsError, check_inputs, display_inputs, merge_encryp
 from .base import ApiBehavior, OperationContext, Principal, handles
 
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
+INVALID_BASIC = "Invalid username/password."
+PERMISSION_DENIED = "You do not have permission to perform this action."
 WWW_AUTHENTICATE = "Bearer realm=api authorization_url=/api/o/authorize/"
 NOT_FOUND = "Not found."
 INVALID_PAGE = "Invalid page."
@@ -189,6 +207,23 @@ def openssh_ed25519_key(seed: bytes, checkint: int, comment: str) -> str:
     return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
+_POOLS: "weakref.WeakKeyDictionary[Fake, dict[str, list[str]]]" = weakref.WeakKeyDictionary()
+_POOL_SIZE = 64
+
+
+def _pooled(fake: Fake, kind: str) -> str:
+    """A Faker user name or domain word, drawn from a seeded pool of 64.
+
+    Faker takes about 0.2 ms for each of these; a pool built once per data set keeps
+    generating thousands of credentials fast, and the seed still fixes every value.
+    """
+    pools = _POOLS.setdefault(fake, {})
+    if kind not in pools:
+        make = {"user_name": fake.faker.user_name, "domain_word": fake.faker.domain_word}[kind]
+        pools[kind] = [make() for _ in range(_POOL_SIZE)]
+    return fake.rng.choice(pools[kind])
+
+
 def _random_text(fake: Fake, alphabet: str, length: int) -> str:
     return "".join(fake.rng.choice(alphabet) for _ in range(length))
 
@@ -199,7 +234,7 @@ _ENVIRONMENTS = ("Production", "Staging", "Development", "Lab", "QA")
 
 
 def _fake_ssh(fake: Fake, env: str) -> tuple[str, dict]:
-    username = fake.rng.choice(["ansible", "deploy", "ec2-user", "ubuntu", fake.faker.user_name()])
+    username = fake.rng.choice(["ansible", "deploy", "ec2-user", "ubuntu", _pooled(fake, "user_name")])
     inputs: dict[str, Any] = {"username": username}
     if fake.rng.random() < 0.5:
         seed = fake.rng.getrandbits(256).to_bytes(32, "big")
@@ -219,8 +254,8 @@ def _fake_aws(fake: Fake, env: str) -> tuple[str, dict]:
 
 
 def _fake_scm(fake: Fake, env: str) -> tuple[str, dict]:
-    inputs = {"username": fake.faker.user_name(), "password": "ghp_" + _random_text(fake, _ALNUM, 36)}
-    return f"GitHub {fake.faker.domain_word()} repositories", inputs
+    inputs = {"username": _pooled(fake, "user_name"), "password": "ghp_" + _random_text(fake, _ALNUM, 36)}
+    return f"GitHub {_pooled(fake, 'domain_word')} repositories", inputs
 
 
 def _fake_vault(fake: Fake, env: str) -> tuple[str, dict]:
@@ -229,7 +264,7 @@ def _fake_vault(fake: Fake, env: str) -> tuple[str, dict]:
 
 
 def _fake_kubernetes(fake: Fake, env: str) -> tuple[str, dict]:
-    inputs = {"host": f"https://api.{env.lower()}.{fake.faker.domain_word()}.example.com:6443",
+    inputs = {"host": f"https://api.{env.lower()}.{_pooled(fake, 'domain_word')}.example.com:6443",
               "bearer_token": "sha256~" + _random_text(fake, _ALNUM + "-_", 43), "verify_ssl": True}
     return f"OpenShift {env.lower()} cluster", inputs
 
@@ -304,6 +339,48 @@ class Behavior(ApiBehavior):
         """[mock] Without a scenario ``auth`` block any credential acts as user 1, ``admin``."""
         return Principal(name="admin", admin=True, id=ADMIN_ID)
 
+    # --- who is calling, when the scenario declares it --------------------------------------
+    def credential_refused(self, credential) -> ApiError:
+        """[awx] DRF's BasicAuthentication fails a wrong pair; an unknown OAuth2 token is no credential."""
+        return self._refusal(credential.kind == "basic")
+
+    def _refusal(self, basic: bool) -> ApiError:
+        return self.error(401, INVALID_BASIC if basic else NOT_AUTHENTICATED,
+                          headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+
+    def principal_for(self, grant, data: ApiData) -> Principal:
+        """The AWX user a declared credential acts as; refused (401) when that user is missing.
+
+        Role ``admin``, or a user whose ``is_superuser`` is true, is a superuser.
+        """
+        user = acting_user(grant, data)
+        if user is None:
+            raise self._refusal(grant.token is None)  # a grant without a token is an HTTP Basic pair
+        superuser = grant.role == "admin" or bool(user.get("is_superuser"))
+        return Principal(name=user["username"], admin=superuser, id=user["id"],
+                         attributes={"role": grant.role, "grant": grant.label})
+
+    # --- who may do what (AWX's ModelAccessPermission and CredentialAccess) ------------------
+    def _denied(self, reason: str) -> ApiError:
+        return self.error(403, PERMISSION_DENIED, violations=[Violation("header", "/authorization", reason,
+                                                                        "permission")])
+
+    def _require_self(self, ctx: OperationContext, user: dict) -> None:
+        """A non-superuser may list and create only its own credentials."""
+        principal = ctx.principal
+        if principal is not None and not principal.admin and user["id"] != principal.id:
+            raise self._denied(f"user {principal.id} may not use the credentials of user {user['id']}")
+
+    def _require_owner(self, ctx: OperationContext, credential: dict) -> None:
+        """A non-superuser may read, change and delete only the credentials it owns."""
+        principal = ctx.principal
+        if principal is not None and not principal.admin and credential.get("user") != principal.id:
+            raise self._denied(f"credential {credential['id']} is not owned by user {principal.id}")
+
+    @staticmethod
+    def _acting_id(ctx: OperationContext) -> Any:
+        return ctx.principal.id if ctx.principal is not None and ctx.principal.id is not None else ADMIN_ID
+
     # --- shared steps -----------------------------------------------------------------------
     def _path_entity(self, ctx: OperationContext, collection: str) -> dict:
         """The entity the path's ``{id}`` names; 404 "Not found." for a bad or unknown id.
@@ -321,7 +398,11 @@ class Behavior(ApiBehavior):
         return entity
 
     def _read_body(self, ctx: OperationContext) -> dict:
-        """The JSON object sent, as DRF's parser and serializer see it (415 / 400 otherwise).
+        """The JSON object sent, as DRF's parser and serializer see it (415 / 400 otherwise)."""
+        return self._body_object(self._parse_body(ctx))
+
+    def _parse_body(self, ctx: OperationContext) -> Any:
+        """The parsed JSON body, as DRF's ``request.data`` gives it (415 / 400 parse errors).
 
         The violations sent along are built here, never the engine's schema messages,
         which quote the value (a whole body that is not an object, inputs and all).
@@ -343,6 +424,10 @@ class Behavior(ApiBehavior):
             # DRF parses strictly; NaN and Infinity would also make the answer invalid JSON.
             raise self.error(400, "JSON parse error - Out of range float values are not JSON compliant",
                              violations=[Violation("body", "", "NaN or Infinity is not JSON", "parse")])
+        return body
+
+    def _body_object(self, body: Any) -> dict:
+        """The serializer's first check: the data must be an object."""
         if body is None:
             raise self.invalid({NON_FIELD: ["No data provided"]})
         if not isinstance(body, dict):
@@ -383,11 +468,13 @@ class Behavior(ApiBehavior):
         credential_type = types.get(credential["credential_type"]) or {}
         owner = users.get(credential.get("user"))
         creator = users.get(credential.get("created_by"))
+        modifier = users.get(credential.get("modified_by", credential.get("created_by")))
         base = f"/api/v2/credentials/{credential['id']}/"
         related: dict[str, str] = {}
         if creator is not None:
             related["created_by"] = ctx.link(f"/api/v2/users/{creator['id']}/")
-            related["modified_by"] = related["created_by"]
+        if modifier is not None:
+            related["modified_by"] = ctx.link(f"/api/v2/users/{modifier['id']}/")
         for name in ("activity_stream", "access_list", "object_roles", "owner_users", "owner_teams", "copy",
                      "input_sources"):
             related[name] = ctx.link(f"{base}{name}/")
@@ -398,7 +485,9 @@ class Behavior(ApiBehavior):
             "id": credential["credential_type"], "name": credential_type.get("name", ""),
             "description": credential_type.get("description", "")}}
         if creator is not None:
-            summary["created_by"] = summary["modified_by"] = user_summary(creator)
+            summary["created_by"] = user_summary(creator)
+        if modifier is not None:
+            summary["modified_by"] = user_summary(modifier)
         summary["user_capabilities"] = {"edit": True, "delete": True, "copy": True, "use": True}
         summary["owners"] = [owner_summary(ctx, owner)] if owner is not None else []
         return {
@@ -423,13 +512,14 @@ class Behavior(ApiBehavior):
         """A credential type as AWX's CredentialTypeSerializer shows it."""
         base = f"/api/v2/credential_types/{credential_type['id']}/"
         managed = bool(credential_type.get("managed"))
+        editable = not managed and (ctx.principal is None or ctx.principal.admin)  # [awx] superusers only
         return {
             "id": credential_type["id"],
             "type": "credential_type",
             "url": ctx.link(base),
             "related": {"credentials": ctx.link(f"{base}credentials/"),
                         "activity_stream": ctx.link(f"{base}activity_stream/")},
-            "summary_fields": {"user_capabilities": {"edit": not managed, "delete": not managed}},
+            "summary_fields": {"user_capabilities": {"edit": editable, "delete": editable}},
             "created": credential_type["created"],
             "modified": credential_type["modified"],
             "name": credential_type["name"],
@@ -445,12 +535,14 @@ class Behavior(ApiBehavior):
     @handles("listUserCredentials")
     def list_user_credentials(self, ctx: OperationContext) -> Reply:
         user = self._path_entity(ctx, "users")
+        self._require_self(ctx, user)
         rows = sorted(ctx.data["credentials"].where("user", user["id"]), key=lambda c: (c["name"], c["id"]))
         return Reply(200, self._page(ctx, rows, lambda c: self.render_credential(ctx, c)))
 
     @handles("createUserCredential")
     def create_user_credential(self, ctx: OperationContext) -> Reply:
         user = self._path_entity(ctx, "users")
+        self._require_self(ctx, user)
         body = self._read_body(ctx)
         fields = self._validate_fields(ctx, body, "create")
         credential_type = fields["credential_type"]
@@ -467,7 +559,8 @@ class Behavior(ApiBehavior):
             "inputs": stored_inputs(credential_type, fields["inputs"]),
             "created": now,
             "modified": now,
-            "created_by": ctx.principal.id if ctx.principal is not None else ADMIN_ID,
+            "created_by": self._acting_id(ctx),
+            "modified_by": self._acting_id(ctx),
         })
         rendered = self.render_credential(ctx, stored)
         return Reply(201, rendered, {"Location": rendered["url"]})
@@ -512,7 +605,9 @@ class Behavior(ApiBehavior):
     # --- one credential (companion operations: where `url` and `Location` point) -----------
     @handles("getCredential")
     def get_credential(self, ctx: OperationContext) -> Reply:
-        return Reply(200, self.render_credential(ctx, self._path_entity(ctx, "credentials")))
+        credential = self._path_entity(ctx, "credentials")
+        self._require_owner(ctx, credential)
+        return Reply(200, self.render_credential(ctx, credential))
 
     @handles("updateCredential")
     def update_credential(self, ctx: OperationContext) -> Reply:
@@ -525,6 +620,7 @@ class Behavior(ApiBehavior):
     @handles("deleteCredential")
     def delete_credential(self, ctx: OperationContext) -> Reply:
         credential = self._path_entity(ctx, "credentials")
+        self._require_owner(ctx, credential)
         ctx.data["credentials"].remove(credential["id"])
         return Reply(204)
 
@@ -536,7 +632,9 @@ class Behavior(ApiBehavior):
         use, and nothing uses one here); the inputs are then checked against the new type.
         """
         credential = self._path_entity(ctx, "credentials")
-        body = self._read_body(ctx)
+        body = self._parse_body(ctx)  # [awx] check_put_permissions reads request.data first
+        self._require_owner(ctx, credential)
+        body = self._body_object(body)
         fields = self._validate_fields(ctx, body, mode)
         types = ctx.data["credential_types"]
         credential_type = fields.get("credential_type") or types.get(credential["credential_type"])
@@ -553,6 +651,7 @@ class Behavior(ApiBehavior):
             "credential_type": credential_type["id"],
             "inputs": stored_inputs(credential_type, inputs),
             "modified": later_than(ctx.now(), credential["modified"]),
+            "modified_by": self._acting_id(ctx),
         })
         return Reply(200, self.render_credential(ctx, stored))
 
@@ -620,6 +719,7 @@ class Behavior(ApiBehavior):
             entity.setdefault("description", "")
             entity.setdefault("inputs", {})
             entity.setdefault("created_by", ADMIN_ID if ADMIN_ID in data["users"] else None)
+            entity.setdefault("modified_by", entity["created_by"])
             credential_type = data["credential_types"].get(entity["credential_type"])
             if credential_type is None:
                 raise ValueError(f"field credential_type: no credential type {entity['credential_type']}")
@@ -687,6 +787,28 @@ def page_link(path: str, query: dict[str, list[str]], number: int) -> str:
         params["page"] = [str(number)]
     encoded = urllib.parse.urlencode(sorted(params.items()), doseq=True)
     return f"{path}?{encoded}" if encoded else path
+
+
+def acting_user(grant, data: ApiData) -> dict | None:
+    """The AWX user a declared credential acts as (None when there is none).
+
+    ``user`` names it by id (an integer or a numeric string) or by username; without one
+    an HTTP Basic pair is the user of that username, and an ``admin`` grant user 1.
+    """
+    users = data["users"]
+    named = grant.user
+    if named is None:
+        if grant.username is not None:
+            found = users.find(username=grant.username)
+            if found is not None:
+                return found
+        return users.get(ADMIN_ID) if grant.role == "admin" else None
+    if isinstance(named, int) and not isinstance(named, bool):
+        return users.get(named)
+    text = str(named).strip()
+    if text.isdigit():
+        return users.get(int(text))
+    return users.find(username=text)
 
 
 def user_summary(user: dict) -> dict:

@@ -16,7 +16,11 @@ What no schema can say, from the document and api-notes.md:
 - on update, ``data.specific`` must fit the STORED credential's type (Azure takes
   ``{clientId, key}`` there, not the tenant), which only the handler can check; the
   change is merged into the stored credential, and ``reason`` is not kept;
-- a credential of another organization is "Credential not found", as an unknown one.
+- a credential of another organization is "Credential not found", as an unknown one;
+- when a scenario declares ``auth``, only its tokens are accepted (any other is the same
+  401 as no token); role ``admin`` sees every organization, role ``user`` only the
+  organization ids in its ``scope``, and any other organization is "Organization not
+  found" on every operation, exactly as an unknown one, so its existence never leaks.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation
-from .base import ApiBehavior, OperationContext, handles
+from .base import ApiBehavior, OperationContext, Principal, handles
 
 CREDENTIAL_NOT_FOUND = "Credential not found"
 ORGANIZATION_NOT_FOUND = "Organization not found"
@@ -133,6 +137,19 @@ class Behavior(ApiBehavior):
         """No bearer token: 401 "Unauthorized" [notes], with the RFC 6750 challenge [mock]."""
         return self.error(401, "Unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
+    def credential_refused(self, credential) -> ApiError:
+        """A token the scenario does not declare: 401 as for no token, flagged per RFC 6750 [mock]."""
+        return self.error(401, "Unauthorized", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    def principal_for(self, grant, data: ApiData) -> Principal:
+        """A declared token: ``admin`` sees every organization, ``user`` only its ``scope``.
+
+        Organization ids are strings, so a scope written as numbers still matches [mock];
+        CloudPlans has no user entity, so a grant's ``user`` only names the principal.
+        """
+        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
+                         attributes={"role": grant.role, "scope": frozenset(str(v) for v in grant.scope)})
+
     def route_not_found(self, request: MockRequest) -> ApiError:
         """An unknown path: 404 naming it."""
         return self.error(404, f"Not found: {request.method} {request.path}")
@@ -171,8 +188,9 @@ class Behavior(ApiBehavior):
 
     # --- lookups -----------------------------------------------------------------------------
     def _organization(self, ctx: OperationContext, org_id: str) -> dict:
+        """The organization, if it exists and the caller may see it; 404 alike otherwise."""
         organization = ctx.data["organizations"].get(org_id)
-        if organization is None:
+        if organization is None or not self.in_scope(ctx.principal, org_id):
             raise ctx.fail(404, ORGANIZATION_NOT_FOUND)
         return organization
 

@@ -6,9 +6,13 @@ What no schema can say, from the document, api-notes.md and the mock's own choic
   dotted path (``data.clientId``); codes: 400 bad_request, 401 unauthenticated, 404
   not_found, 405 method_not_allowed, 413 payload_too_large, 415 unsupported_media_type,
   500 internal; a body that is not JSON carries the decoder's complaint in ``cause``;
-- any cookie or any bearer token is accepted; neither is a 401;
-- a path id that is not a ULID, an unknown organisation and a credential of another
-  organisation are all 404 not_found;
+- by default any cookie or any bearer token is accepted (an administrator); neither is a
+  401. A scenario ``auth`` block accepts only its tokens (as a bearer token or as any
+  cookie's value), anything else is the same 401 unauthenticated. Role ``admin`` sees every
+  organisation; role ``user`` only the organisation ULIDs of its ``scope`` (none without
+  one), and any other organisation is exactly the 404 of an unknown one;
+- a path id that is not a ULID, an unknown or out-of-scope organisation and a credential
+  of another organisation are all 404 not_found;
 - secrets (value, valueBase64, password, clientSecret, accessToken, refreshToken) are
   answered as ``"<redacted>"``; on PUT that placeholder keeps the stored secret of the same
   name (a 400 when none is stored), on create it is refused; ``valueBase64`` must be
@@ -41,7 +45,7 @@ from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation
-from .base import ApiBehavior, OperationContext, describe, handles
+from .base import ApiBehavior, OperationContext, Principal, describe, handles
 
 REDACTED = "<redacted>"
 SECRET_KEYS = ("value", "valueBase64", "password", "clientSecret", "accessToken", "refreshToken")
@@ -176,6 +180,16 @@ class Behavior(ApiBehavior):
         return self.error(401, "Authentication required: send the session cookie or "
                                "Authorization: Bearer <api key>")
 
+    def credential_refused(self, credential) -> ApiError:
+        # [mock] The same code and format as no credential at all.
+        return self.error(401, "Authentication failed: the session cookie or API key is not valid")
+
+    def principal_for(self, grant, data: ApiData) -> Principal:
+        """A declared token: ``admin`` sees every organisation, ``user`` its scope's ULIDs."""
+        scope = frozenset(str(value).upper() for value in grant.scope)  # ULIDs are upper case here
+        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
+                         attributes={"role": grant.role, "scope": scope})
+
     def route_not_found_for(self, operation: Operation) -> ApiError:
         # A path id that is not a ULID cannot name anything: the real router answers 404.
         return self.error(404, "Not found: the path's ids must be ULIDs")
@@ -213,7 +227,8 @@ class Behavior(ApiBehavior):
     def _organisation(self, ctx: OperationContext) -> dict:
         org_id = ctx.path["organisation_id"]
         organisation = ctx.data["organisations"].get(org_id)
-        if organisation is None:
+        # Out of the caller's scope answers exactly as unknown: nothing says it exists.
+        if organisation is None or not self.in_scope(ctx.principal, org_id):
             raise self.error(404, f"Organisation {org_id} not found")
         return organisation
 

@@ -1,0 +1,198 @@
+"""Fault injection: rehearse slow, failing and vanishing servers on demand.
+
+``PUT /__mock/faults`` installs rules; each matches requests by API, operation, method
+and path (a glob over the full path, mount prefix included) and does any of:
+
+- ``latency``: wait that many milliseconds first (a number, ``"50-200"`` or
+  ``{"min": 50, "max": 200}``);
+- ``status``: answer that status instead of behaving, with the operation's documented
+  body for it (its example), or the API's own error body when undocumented;
+- ``drop``: close the connection without any answer.
+
+``probability`` (0-1, default 1) makes a rule fire only sometimes, from a random
+source seeded with the server's seed; ``times`` makes it fire that many times, then
+vanish. The first matching rule that fires wins. ``mockserver run --latency 50-200``
+adds latency to every API request on top.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import random
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+RULE_FIELDS = ("id", "api", "operation", "method", "path", "latency", "status", "drop", "probability", "times")
+
+
+class FaultError(ValueError):
+    """A fault rule cannot be installed; the message names the rule and the field."""
+
+
+def parse_latency(value: Any, where: str = "latency") -> tuple[float, float] | None:
+    """``50``, ``"50-200"`` or ``{"min": 50, "max": 200}`` milliseconds as (low, high)."""
+    if value is None:
+        return None
+    low = high = None
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, (int, float)):
+        low = high = float(value)
+    elif isinstance(value, str):
+        first, dash, second = value.strip().partition("-")
+        try:
+            low = float(first)
+            high = float(second) if dash else low
+        except ValueError:
+            low = high = None
+    elif isinstance(value, dict) and set(value) <= {"min", "max"} and "min" in value:
+        low, high = value.get("min"), value.get("max", value.get("min"))
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+            low = high = None
+    if low is None or high is None or low < 0 or high < low or high > 600_000:
+        raise FaultError(f"{where}: expected milliseconds as 50, \"50-200\" or {{\"min\": 50, \"max\": 200}} "
+                         f"(0 to 600000), got {value!r}")
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    """One installed rule and how many times it may still fire (None: always)."""
+
+    id: str
+    api: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None
+    latency: tuple[float, float] | None = None
+    status: int | None = None
+    drop: bool = False
+    probability: float = 1.0
+    times: int | None = None
+    fired: int = 0
+
+    def matches(self, api: str | None, operation: str | None, method: str, path: str) -> bool:
+        """Does this rule apply to a request?"""
+        return ((self.api is None or self.api == api)
+                and (self.operation is None or self.operation == operation)
+                and (self.method is None or self.method == method)
+                and (self.path is None or fnmatch.fnmatchcase(path, self.path)))
+
+    def as_dict(self) -> dict:
+        """The rule as the control API shows it."""
+        out: dict[str, Any] = {"id": self.id}
+        for name in ("api", "operation", "method", "path", "status"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.latency is not None:
+            low, high = self.latency
+            out["latency"] = {"min": low, "max": high}
+        if self.drop:
+            out["drop"] = True
+        out["probability"] = self.probability
+        out["times"] = self.times
+        out["fired"] = self.fired
+        return out
+
+
+def parse_rule(raw: Any, index: int, default_id: str) -> FaultRule:
+    """Check one rule from a request body; FaultError names the rule and field."""
+    where = f"rules[{index}]"
+    if not isinstance(raw, dict):
+        raise FaultError(f"{where}: a rule must be an object")
+    unknown = sorted(set(raw) - set(RULE_FIELDS))
+    if unknown:
+        raise FaultError(f"{where}: unknown field(s) {unknown}; a rule has {', '.join(RULE_FIELDS)}")
+    for name in ("id", "api", "operation", "method", "path"):
+        if name in raw and not (isinstance(raw[name], str) and raw[name]):
+            raise FaultError(f"{where}.{name}: must be a non-empty string")
+    status = raw.get("status")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599):
+        raise FaultError(f"{where}.status: must be an HTTP status code (100-599)")
+    drop = raw.get("drop", False)
+    if not isinstance(drop, bool):
+        raise FaultError(f"{where}.drop: must be true or false")
+    probability = raw.get("probability", 1.0)
+    if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 1:
+        raise FaultError(f"{where}.probability: must be a number from 0 to 1")
+    times = raw.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise FaultError(f"{where}.times: must be a positive integer")
+    latency = parse_latency(raw.get("latency"), f"{where}.latency")
+    if latency is None and status is None and not drop:
+        raise FaultError(f"{where}: a rule needs latency, status or drop")
+    if status is not None and drop:
+        raise FaultError(f"{where}: status and drop exclude each other")
+    return FaultRule(id=raw.get("id", default_id), api=raw.get("api"), operation=raw.get("operation"),
+                     method=raw["method"].upper() if raw.get("method") else None, path=raw.get("path"),
+                     latency=latency, status=status, drop=drop, probability=float(probability), times=times)
+
+
+class Faults:
+    """The installed rules, shared by all request threads."""
+
+    def __init__(self, seed: int = 0, latency: tuple[float, float] | None = None):
+        self.latency = latency  # --latency: for every API request
+        self._rules: list[FaultRule] = []
+        self._rng = random.Random(f"{seed}/faults")
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        """True when any rule is installed (the request path skips matching otherwise)."""
+        return bool(self._rules)
+
+    def install(self, raw_rules: Any) -> list[FaultRule]:
+        """Replace every rule with these (all checked first: a bad rule installs none)."""
+        if isinstance(raw_rules, dict) and set(raw_rules) == {"rules"}:
+            raw_rules = raw_rules["rules"]
+        if isinstance(raw_rules, dict):
+            raw_rules = [raw_rules]
+        if not isinstance(raw_rules, list):
+            raise FaultError("send a rule, a list of rules, or {\"rules\": [...]}")
+        rules = [parse_rule(raw, i, f"fault-{next(self._ids)}") for i, raw in enumerate(raw_rules)]
+        ids = [r.id for r in rules]
+        if len(ids) != len(set(ids)):
+            raise FaultError("rule ids must be unique")
+        with self._lock:
+            self._rules = rules
+        return rules
+
+    def rules(self) -> list[FaultRule]:
+        """The installed rules."""
+        with self._lock:
+            return list(self._rules)
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._lock:
+            self._rules = []
+
+    def pick(self, api: str | None, operation: str | None, method: str, path: str) -> FaultRule | None:
+        """The rule that fires for this request, counting it (None when none does)."""
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if not rule.matches(api, operation, method, path):
+                    continue
+                if rule.probability < 1 and self._rng.random() >= rule.probability:
+                    continue
+                fired = replace(rule, fired=rule.fired + 1,
+                                times=None if rule.times is None else rule.times - 1)
+                if fired.times == 0:
+                    del self._rules[index]
+                else:
+                    self._rules[index] = fired
+                return fired
+        return None
+
+    def delay_ms(self, rule: FaultRule | None) -> float:
+        """How long to wait before answering: the rule's latency plus ``--latency``."""
+        total = 0.0
+        with self._lock:
+            for window in (self.latency, rule.latency if rule else None):
+                if window is not None:
+                    total += self._rng.uniform(*window)
+        return total

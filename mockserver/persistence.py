@@ -1,0 +1,57 @@
+"""Keep the state in a file, so a restarted server carries on where it stopped.
+
+With ``--state-file PATH`` the server starts from the file when it exists, and writes
+the whole state after every change, before the change is acknowledged to the client.
+Writes are atomic: a temporary file in the same directory is written, flushed to disk
+and renamed over the old one, so a crash at any moment leaves either the old or the new
+state, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .fixtures import read_fixture
+
+
+class StateFile:
+    """One state file: read at start, rewritten atomically after every change."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def exists(self) -> bool:
+        """True when there is a state to start from."""
+        return self.path.exists()
+
+    def read(self) -> tuple[str, dict]:
+        """The saved scenario document (JSON, read with the safe YAML loader)."""
+        return read_fixture(self.path)
+
+    def write(self, document: dict) -> None:
+        """Replace the file's content with `document`, atomically and durably."""
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        try:  # make the rename itself durable
+            directory_fd = os.open(directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+
