@@ -29,7 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .faults import FaultError
-from .fixtures import FixtureError, check_shape
+from .fixtures import FixtureError, check_shape, parse_document
 from .journal import Matcher
 from .runtime import MockRuntime
 from .scenarios import catalogue
@@ -122,7 +122,7 @@ def put_state():
     """Replace the data by a scenario document (JSON or YAML); a bad one changes nothing."""
     raw = request.get_data(cache=False)
     try:
-        document = yaml.safe_load(raw.decode("utf-8")) if raw else None
+        document = parse_document(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         return problem(400, "invalid_state", f"The body is not a JSON or YAML document: {exc}")
     rt = runtime()

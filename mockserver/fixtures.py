@@ -19,6 +19,7 @@ API, collection, entity and field: a data set is never half-loaded.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,28 @@ class FixtureError(Exception):
     """A fixture document cannot be loaded; nothing of it was applied."""
 
 
+def parse_document(text: str) -> Any:
+    """A JSON or YAML document; yaml.YAMLError when it is neither.
+
+    JSON is tried first: it is what exports and state files are, and PyYAML decodes the
+    escaped surrogate pairs JSON uses for emoji (``\\ud83d\\ude80``) into two broken
+    halves. Anything else goes through the safe YAML loader, which builds no objects.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        return yaml.safe_load(text)
+
+
 def read_fixture(path: Path) -> tuple[str, dict]:
-    """Read a fixture file with safe YAML; returns (source name, document)."""
+    """Read a fixture file (JSON, or YAML with the safe loader); returns (source, document)."""
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_document(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise FixtureError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except yaml.YAMLError as exc:
         raise FixtureError(f"{path}: not valid YAML: {exc}") from exc
     return str(path), check_shape(document, str(path))

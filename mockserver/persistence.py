@@ -22,6 +22,13 @@ class StateFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._remove_leftovers()
+
+    def _remove_leftovers(self) -> None:
+        """Delete temporary files a killed server left half-written (never the state itself)."""
+        if self.path.parent.is_dir():
+            for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+                leftover.unlink(missing_ok=True)
 
     def exists(self) -> bool:
         """True when there is a state to start from."""

@@ -61,3 +61,15 @@ def test_a_busy_port_is_a_one_line_error():
                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fixtures_check_accepts_the_shipped_scenarios_and_names_what_is_wrong(tmp_path):
+    shipped = [str(ROOT / "fixtures" / f"{name}.yaml") for name in ("default", "empty", "edge-cases")]
+    ok = subprocess.run([sys.executable, "-m", "mockserver", "fixtures", "check", *shipped],
+                        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and ok.stdout.count(": ok (") == 3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apis:\n  awx:\n    credentials:\n      - {name: x, credential_type: 999, user: 1}\n")
+    result = subprocess.run([sys.executable, "-m", "mockserver", "fixtures", "check", str(bad)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and f"{bad}: awx.credentials[0]" in result.stderr

@@ -68,3 +68,22 @@ def test_undocumented_requests_say_what_is_documented(spec, header, op, message)
     with pytest.raises(ApiError) as caught:
         steer(spec.operation(op), parse_prefer(header), Fake(1), not_documented)
     assert caught.value.body == {"message": message}
+
+
+def test_dynamic_and_seed_generate_the_success_response(spec):
+    op = spec.operation("listThings")
+    example = steer(op, parse_prefer("code=200"), Fake(1), not_documented).body
+    generated = steer(op, parse_prefer("dynamic=true, seed=4"), Fake(1), not_documented)
+    assert generated.status == 200 and generated.body != example
+    assert generated.body == steer(op, parse_prefer("seed=4"), Fake(9), not_documented).body
+    assert steer(op, parse_prefer("seed=5"), Fake(1), not_documented).body != generated.body
+
+
+def test_prefer_dynamic_through_the_strict_app(make_app):
+    client = make_app().test_client()
+    for path, headers in [("/versori/o/01J9ZK3B7Q8X2M4N6P0R5S1T3V/credentials/01JK5FR8KSH4QX4FR84G98PBSK", {}),
+                          ("/awx/api/v2/users/1/credentials/", {}),
+                          ("/apinizer/apiops/projects/admin/credentials/", {})]:
+        one = client.get(path, headers={**headers, "Prefer": "dynamic=true, seed=1"})
+        two = client.get(path, headers={**headers, "Prefer": "dynamic=true, seed=2"})
+        assert one.status_code == two.status_code == 200 and one.json != two.json

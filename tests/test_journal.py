@@ -1,0 +1,133 @@
+"""The request journal: recorded, masked, filtered, counted, bounded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mockserver.journal import Entry, Journal, Matcher, mask_fields
+
+PDNS = {"X-Authentication": "pdns-secret-token"}
+
+
+def create(client, **body):
+    body = {"description": "d", "type": "password", "password": "hunter22", **body}
+    return client.post("/pdnsmanager/records/2/credentials", headers=PDNS, json=body)
+
+
+def test_requests_are_recorded_with_what_they_got(client):
+    created = create(client)
+    entries = client.get("/__mock/requests").json["requests"]
+    (entry,) = entries
+    assert entry["api"] == "pdnsmanager" and entry["operation"] == "createCredential"
+    assert entry["method"] == "POST" and entry["path"] == "/pdnsmanager/records/2/credentials"
+    assert entry["status"] == 201 and entry["durationMs"] >= 0
+    assert entry["response"]["body"] == created.json
+    assert entry["request"]["body"]["description"] == "d"
+
+
+def test_secrets_are_masked_in_headers_and_bodies(client):
+    create(client)
+    client.post("/versori/o/01J9ZK3B7Q8X2M4N6P0R5S1T3V/credentials", headers={"Authorization": "Bearer key-1"},
+                json={"name": "n", "type": "basic-auth", "data": {"username": "u", "password": "versori-pw"}})
+    client.post("/pdnsmanager/records/2/credentials", headers=PDNS, data=b'{"password": "in broken json',
+                content_type="application/json")
+    dump = str(client.get("/__mock/requests").json)
+    for secret in ("hunter22", "pdns-secret-token", "key-1", "versori-pw", "in broken json"):
+        assert secret not in dump
+    entries = client.get("/__mock/requests").json["requests"]
+    assert entries[0]["request"]["body"]["password"] == "***"
+    assert entries[0]["request"]["headers"]["x-authentication"] == "***"
+    assert entries[1]["request"]["body"]["data"] == {"username": "u", "password": "***"}
+    assert entries[2]["request"]["body"] == {"notJson": True, "bytes": 28, "contentType": "application/json"}
+
+
+def test_filters_select_entries(client):
+    create(client)
+    create(client, description=5)  # a wrong type: 400
+    client.get("/pdnsmanager/records/2/credentials", headers=PDNS)
+    client.get("/awx/api/v2/users/1/credentials/", headers={"Authorization": "Bearer t"})
+
+    def count(query):
+        return client.get(f"/__mock/requests?{query}").json["count"]
+
+    assert count("api=pdnsmanager") == 3 and count("api=awx") == 1
+    assert count("operation=createCredential") == 2 and count("method=GET") == 2
+    assert count("status=201") == 1 and count("status=4xx") == 1 and count("status=2xx") == 3
+    assert count("path=/pdnsmanager/records/*/credentials") == 3
+    assert count("api=pdnsmanager&method=POST&status=201") == 1
+    first_id = client.get("/__mock/requests").json["requests"][0]["id"]
+    assert count(f"since={first_id}") == 3
+    assert count("since=2999-01-01T00:00:00Z") == 0 and count("since=2000-01-01T00:00:00Z") == 4
+    assert len(client.get("/__mock/requests?limit=2").json["requests"]) == 2
+
+
+@pytest.mark.parametrize("query", ["colour=red", "status=abc", "since=yesterday", "limit=x", "matched=maybe"])
+def test_bad_filters_are_400(client, query):
+    response = client.get(f"/__mock/requests?{query}")
+    assert response.status_code == 400 and response.json["error"] == "invalid_filter"
+
+
+def test_count_verifies_what_the_app_sent(client):
+    create(client, description="the one")
+    create(client, description="another")
+    count = client.post("/__mock/requests/count", json={"operation": "createCredential",
+                                                         "body": {"description": "the one"}})
+    assert count.json == {"count": 1}
+    assert client.post("/__mock/requests/count", json={"method": "DELETE"}).json == {"count": 0}
+    assert client.post("/__mock/requests/count", json={"nope": 1}).status_code == 400
+    assert client.post("/__mock/requests/count", data=b"[1]", content_type="application/json").status_code == 400
+
+
+def test_clear_forgets_everything(client):
+    create(client)
+    assert client.delete("/__mock/requests").status_code == 204
+    assert client.get("/__mock/requests").json["count"] == 0
+
+
+def test_unmatched_requests_name_the_closest_operation(client):
+    client.get("/pdnsmanager/records/2/credential", headers=PDNS)
+    client.get("/pdnsmanger/records/2/credentials", headers=PDNS)
+    entries = client.get("/__mock/requests?matched=false").json["requests"]
+    typo, prefix = entries
+    assert typo["status"] == 404 and typo["operation"] is None
+    assert typo["unmatched"]["closest"] == "GET/POST /records/{recordId}/credentials"
+    assert "'credential'" in typo["unmatched"]["why"]
+    assert prefix["api"] is None and prefix["unmatched"]["closest"] == "/pdnsmanager"
+    assert client.get("/__mock/requests?matched=true").json["count"] == 0
+
+
+def test_the_journal_is_a_bounded_ring(make_app):
+    client = make_app(only=["pdnsmanager"], journal_size=3).test_client()
+    for i in range(5):
+        create(client, description=f"c{i}")
+    entries = client.get("/__mock/requests").json["requests"]
+    assert [e["request"]["body"]["description"] for e in entries] == ["c2", "c3", "c4"]
+
+
+def test_control_calls_are_not_recorded(client):
+    client.get("/__mock/health")
+    client.get("/__mock/requests")
+    assert client.get("/__mock/requests").json["count"] == 0
+
+
+def test_matcher_unit():
+    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    entry = Entry(id=7, time=moment, method="POST", path="/awx/api/v2/users/1/credentials/", query={},
+                  api="awx", operation="createUserCredential", status=201, duration_ms=1.0,
+                  request_headers={}, request_body={"name": "n", "inputs": {"username": "u"}, "tags": [1, 2]})
+    assert Matcher.from_mapping({"body": {"inputs": {"username": "u"}}})(entry)
+    assert Matcher.from_mapping({"body": {"tags": [2]}})(entry)
+    assert not Matcher.from_mapping({"body": {"name": "other"}})(entry)
+    assert Matcher.from_mapping({"since": (moment - timedelta(seconds=1)).isoformat()})(entry)
+    assert not Matcher.from_mapping({"since": 7})(entry)
+    assert Matcher.from_mapping({"method": "post", "status": "2XX", "matched": "true"})(entry)
+    journal = Journal(0)
+    journal.record(entry)
+    assert len(journal) == 0 and not journal.enabled
+
+
+def test_mask_fields_walks_nested_values():
+    assert mask_fields({"a": [{"password": "x", "b": {"key": "y"}}]}, frozenset({"password", "key"})) == \
+        {"a": [{"password": "***", "b": {"key": "***"}}]}
