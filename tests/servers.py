@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -25,12 +26,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(base: str, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
+def wait_healthy(base: str, process: subprocess.Popen | None = None, timeout: float = 20.0,
+                 log: Path | None = None) -> None:
     """Poll /__mock/health until it answers 200 (or the process dies, or time runs out)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+            output = log.read_text() if log is not None else ""
+            raise RuntimeError(f"server exited with {process.returncode}: {output}")
         try:
             if requests.get(f"{base}/__mock/health", timeout=1).status_code == 200:
                 return
@@ -60,16 +63,19 @@ def cli_server(*args: str):
     """Run ``mockserver run`` as a real process on a free port; yields (base URL, process)."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "mockserver", "run", "--port", str(port), "--quiet", *args],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
-        yield base, process
-    finally:
-        process.terminate()
+    # stderr goes to a file, not a pipe: an unread pipe fills up and blocks a busy server.
+    with tempfile.NamedTemporaryFile("w+", prefix="mockserver-", suffix=".log") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "run", "--port", str(port), "--quiet", *args],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_healthy(base, process, log=Path(log.name))
+            yield base, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

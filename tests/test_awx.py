@@ -484,7 +484,7 @@ def test_oversized_body_is_413_and_stores_nothing(client):
 
 
 def test_every_request_example_of_the_spec_is_accepted(client):
-    spec = yaml.safe_load(open(client.application.extensions["mockserver"].apis["awx"].spec.source))
+    spec = yaml.safe_load(client.application.extensions["mockserver"].apis["awx"].spec.source.read_text())
     media = spec["paths"]["/api/v2/users/{id}/credentials/"]["post"]["requestBody"]["content"]["application/json"]
     for name, example in media["examples"].items():
         response = client.post(credentials_url(2), json=example["value"], headers=ADMIN)
@@ -815,7 +815,7 @@ def test_delete_removes_the_credential_everywhere(client):
 
 
 def test_every_update_example_of_the_spec_is_accepted(client):
-    spec = yaml.safe_load(open(client.application.extensions["mockserver"].apis["awx"].spec.source))
+    spec = yaml.safe_load(client.application.extensions["mockserver"].apis["awx"].spec.source.read_text())
     item = spec["paths"]["/api/v2/credentials/{id}/"]
     targets = {"rename": 1, "newPassword": 2, "putBack": 4}
     for method in ("patch", "put"):
