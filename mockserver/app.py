@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request
 from . import control, cors
 from .fake import utcnow
 from .faults import FaultRule
-from .journal import Entry, describe_body, mask_headers
+from .journal import Entry, describe_body, mask_fields, mask_headers
 from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .server import DroppedConnection
@@ -118,7 +118,8 @@ class MockApp:
             status=status, duration_ms=elapsed_ms,
             request_headers=mask_headers(request.headers, credential_headers),
             request_body=describe_body(request.body, request.content_type, secret_fields),
-            response_headers=dict(reply.headers), response_body=reply.body,
+            response_headers=dict(reply.headers),
+            response_body=mask_fields(reply.body, api.response_secret_fields) if api is not None else reply.body,
             violations=[v.as_dict() for v in outcome.violations],
             fault=rule.as_dict() if rule is not None else None,
             unmatched=outcome.unmatched,

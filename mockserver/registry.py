@@ -44,6 +44,15 @@ class MountedApi:
         return frozenset(names)
 
     @cached_property
+    def response_secret_fields(self) -> frozenset[str]:
+        """Response members a spec marks ``x-mock-secret`` (a session token): masked in the journal."""
+        names: set[str] = set()
+        for op in self.spec.operations:
+            for response in op.responses.values():
+                names |= secret_names(response.schema or {}, marks=("x-mock-secret",))
+        return frozenset(names)
+
+    @cached_property
     def credential_headers(self) -> frozenset[str]:
         """Lower-cased names of the headers this API's security schemes read."""
         return frozenset(str(s.get("name", "")).lower() for s in self.spec.security_schemes.values()

@@ -40,23 +40,24 @@ class SpecError(Exception):
     """A spec cannot be loaded or compiled; the message names the file and the spot."""
 
 
-def secret_names(schema: Any) -> set[str]:
+def secret_names(schema: Any, marks: tuple[str, ...] = ("writeOnly", "x-mock-secret")) -> set[str]:
     """Names of every property, at any depth, that a schema marks as secret.
 
     OpenAPI's ``writeOnly: true`` (sent, never returned) is the mark; ``x-mock-secret:
-    true`` marks a member that is secret in part (AWX ``inputs``).
+    true`` marks a member that is secret in part (AWX ``inputs``) or a secret the API does
+    return (a session token).
     """
     found: set[str] = set()
     if isinstance(schema, dict):
         for name, sub in (schema.get("properties") or {}).items():
-            if isinstance(sub, dict) and (sub.get("writeOnly") or sub.get("x-mock-secret")):
+            if isinstance(sub, dict) and any(sub.get(mark) for mark in marks):
                 found.add(name)
         for value in schema.values():
             if isinstance(value, (dict, list)):
-                found |= secret_names(value)
+                found |= secret_names(value, marks)
     elif isinstance(schema, list):
         for item in schema:
-            found |= secret_names(item)
+            found |= secret_names(item, marks)
     return found
 
 

@@ -131,3 +131,11 @@ def test_matcher_unit():
 def test_mask_fields_walks_nested_values():
     assert mask_fields({"a": [{"password": "x", "b": {"key": "y"}}]}, frozenset({"password", "key"})) == \
         {"a": [{"password": "***", "b": {"key": "***"}}]}
+
+
+def test_a_session_token_in_a_response_is_masked(client):
+    token = client.post("/pdnsmanager/sessions", json={"username": "admin", "password": "admin"}).json["token"]
+    entry = client.get("/__mock/requests").json["requests"][-1]
+    assert entry["response"]["body"] == {"username": "admin", "token": "***"}
+    assert entry["request"]["body"]["password"] == "***"
+    assert token not in str(client.get("/__mock/requests").json)
