@@ -58,11 +58,15 @@ class MockApp:
         self.flask_wsgi = flask_wsgi
 
     def __call__(self, environ, start_response):
-        if cors.is_preflight(environ):
-            start_response("204 No Content", cors.preflight_headers(environ))
-            return [b""]
         # WSGI hands the path over as Latin-1 text of the raw bytes; clients send UTF-8.
         path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8", "replace")
+        control = path == "/__mock" or path.startswith("/__mock/")
+        if cors.is_preflight(environ):
+            if control and not cors.from_loopback(environ):  # no web page may drive the control API
+                start_response("403 Forbidden", [("Content-Length", "0")])
+                return [b""]
+            start_response("204 No Content", cors.preflight_headers(environ))
+            return [b""]
         api, mount, inner = self._resolve(path)
         if api is None:
             if path != "/" and not path.startswith("/__mock"):
@@ -108,7 +112,7 @@ class MockApp:
         journal = self.runtime.journal
         if not journal.enabled:
             return
-        secret_fields = api.secret_fields if api is not None else frozenset()
+        secret_fields = api.secret_fields if api is not None else self.runtime.secret_fields
         credential_headers = api.credential_headers if api is not None else frozenset()
         reply = outcome.reply
         journal.record(Entry(
@@ -184,8 +188,8 @@ class MockApp:
         return [b""] if method == "HEAD" else [payload]
 
     def _flask(self, environ, start_response):
-        """Control API and index: Flask, plus the CORS headers."""
-        extra = cors.response_headers(environ)
+        """Control API and index: Flask, plus CORS headers for pages of this machine only."""
+        extra = cors.response_headers(environ) if "HTTP_ORIGIN" in environ and cors.from_loopback(environ) else []
 
         def with_cors(status, headers, exc_info=None):
             return start_response(status, list(headers) + extra, exc_info)

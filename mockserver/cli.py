@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import sys
 from pathlib import Path
@@ -10,6 +9,8 @@ from pathlib import Path
 import click
 
 from .fixtures import FixtureError
+from .origins import is_loopback
+from .persistence import PersistError
 from .registry import API_IDS
 from .runtime import MockConfig
 from .spec import SpecError
@@ -64,7 +65,7 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
         config.fixtures = list(fixtures)
     try:
         app = create_app(config)
-    except (SpecError, FixtureError) as exc:
+    except (SpecError, FixtureError, PersistError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
         server = make_server(app, host, port, threads)
@@ -80,16 +81,6 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
         click.echo(f"  state file: {state_file}")
     click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
     run_until_interrupted(server)
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
 
 @main.group()
 def fixtures() -> None:

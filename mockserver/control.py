@@ -31,6 +31,8 @@ from werkzeug.exceptions import HTTPException
 from .faults import FaultError
 from .fixtures import FixtureError, check_shape, parse_document
 from .journal import Matcher
+from .persistence import PersistError
+from .origins import host_of, is_loopback, is_loopback_origin
 from .runtime import MockRuntime
 from .scenarios import catalogue
 
@@ -52,9 +54,24 @@ def problem(status: int, error: str, message: str):
 
 @blueprint.before_request
 def require_admin_token():
-    """With ``--admin-token``, every control call but health must present it."""
+    """Only this machine's tools, or holders of ``--admin-token``, may use the control API.
+
+    Without a token the API is open to loopback callers only: a request from a web page
+    of another origin (``Origin``), or one that reached us under another host name (DNS
+    rebinding: a same-origin page carries no ``Origin``), is refused. The control API
+    can read every stored secret and replace all data, so a page in the developer's
+    browser must not reach it. With a token, every call but health must present it.
+    """
     expected = runtime().config.admin_token
-    if not expected or request.endpoint == "mock_control.health":
+    if not expected:
+        origin = request.headers.get("Origin")
+        if origin is not None and not is_loopback_origin(origin):
+            return problem(403, "forbidden", "The control API does not answer web pages of other origins")
+        if not is_loopback(host_of(request.host)):
+            return problem(403, "forbidden", f"The control API answers requests to a loopback address only, "
+                                             f"not to {request.host}")
+        return None
+    if request.endpoint == "mock_control.health":
         return None
     given = request.headers.get("X-Mock-Admin-Token", "")
     if not given and request.headers.get("Authorization", "").lower().startswith("bearer "):
@@ -84,7 +101,10 @@ def health():
 def reset():
     """Return the data to the start-up data set."""
     rt = runtime()
-    rt.reset()
+    try:
+        rt.reset()
+    except PersistError as exc:
+        return problem(500, "state_not_saved", f"{exc}; the data is as it was before")
     return jsonify(status="reset", counts=rt.store.counts())
 
 
@@ -105,6 +125,8 @@ def load_scenario(name: str):
         rt.load_scenario(name)
     except FixtureError as exc:
         return problem(400, "invalid_scenario", str(exc))
+    except PersistError as exc:
+        return problem(500, "state_not_saved", f"{exc}; the data is as it was before")
     return jsonify(status="loaded", scenario=name, counts=rt.store.counts())
 
 
@@ -122,7 +144,7 @@ def put_state():
     """Replace the data by a scenario document (JSON or YAML); a bad one changes nothing."""
     raw = request.get_data(cache=False)
     try:
-        document = parse_document(raw.decode("utf-8")) if raw else None
+        document = parse_document(raw.decode("utf-8"), aliases=False) if raw else None
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         return problem(400, "invalid_state", f"The body is not a JSON or YAML document: {exc}")
     rt = runtime()
@@ -130,6 +152,8 @@ def put_state():
         rt.load([("PUT /__mock/state", check_shape(document, "PUT /__mock/state"))])
     except FixtureError as exc:
         return problem(400, "invalid_state", str(exc))
+    except PersistError as exc:
+        return problem(500, "state_not_saved", f"{exc}; the data is as it was before")
     return jsonify(status="loaded", counts=rt.store.counts())
 
 
@@ -138,11 +162,14 @@ def put_state():
 def list_requests():
     """Journal entries, oldest first, filtered by api, operation, method, path, status, since."""
     filters = {k: v for k, v in request.args.items() if k != "limit"}
+    limit = request.args.get("limit")
+    if limit is not None and not (limit.isdigit() and int(limit) > 0):
+        return problem(400, "invalid_filter", f"limit must be a positive whole number, got {limit!r}")
     try:
         matcher = Matcher.from_mapping(filters)
-        limit = int(request.args["limit"]) if "limit" in request.args else None
     except ValueError as exc:
         return problem(400, "invalid_filter", str(exc))
+    limit = int(limit) if limit else None
     entries = runtime().journal.select(matcher, limit)
     return jsonify(requests=[e.as_dict() for e in entries], count=len(entries))
 
@@ -188,8 +215,10 @@ def put_faults():
     body = json_body()
     if body is None:
         return problem(400, "invalid_faults", "Send a JSON rule, a list of rules, or {\"rules\": [...]}")
+    rt = runtime()
+    operations = {api_id: {op.operation_id for op in api.spec.operations} for api_id, api in rt.apis.items()}
     try:
-        runtime().faults.install(body)
+        rt.faults.install(body, operations)
     except FaultError as exc:
         return problem(400, "invalid_faults", str(exc))
     return jsonify(faults_view())

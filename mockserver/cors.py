@@ -1,15 +1,24 @@
 """CORS, so a browser app on another origin can call the mock directly.
 
 Preflights are answered here, before any API sees them: an ``OPTIONS`` with
-``Access-Control-Request-Method`` never reaches routing, auth or a 405. Every response
-carries ``Access-Control-Allow-Origin``; when the request names its origin, that origin
-is echoed with ``Allow-Credentials`` so cookie-authenticated calls (Versori) work too.
+``Access-Control-Request-Method`` never reaches routing, auth or a 405. Every API
+response carries ``Access-Control-Allow-Origin``; when the request names its origin,
+that origin is echoed with ``Allow-Credentials`` so cookie-authenticated calls (Versori)
+work too. The control API (``/__mock/``) gets CORS only for pages of this machine.
 """
 
 from __future__ import annotations
 
+from .origins import is_loopback_origin
+
 EXPOSED = "X-Mock-Violations, Location, WWW-Authenticate, Allow"
 ALL_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+
+
+def from_loopback(environ: dict) -> bool:
+    """True when no Origin is given or it is a page of this machine (control API CORS)."""
+    origin = environ.get("HTTP_ORIGIN")
+    return origin is None or is_loopback_origin(origin)
 
 
 def is_preflight(environ: dict) -> bool:

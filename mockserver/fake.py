@@ -83,9 +83,30 @@ _BY_NAME = {  # property name (lower-cased) -> realistic value
     "description": lambda f: f.faker.sentence(nb_words=6),
     "comments": lambda f: f.faker.sentence(nb_words=5),
     "message": lambda f: f.faker.sentence(nb_words=6),
-    "url": lambda f: f.faker.uri_path(),
+    "detail": lambda f: f.faker.sentence(nb_words=6),
+    "error_description": lambda f: f.faker.sentence(nb_words=6),
+    "response": lambda f: f.faker.sentence(nb_words=4),
+    "error": lambda f: f.faker.sentence(nb_words=5),
     "token": lambda f: f.faker.sha1(),
+    "id": lambda f: str(f.faker.uuid4()),
 }
+_LINKS = ("url", "next", "previous", "prev", "href", "link")
+_COUNTS = ("count", "totalcount", "resultcount")
+_ORDERED = (("createdAt", "updatedAt"), ("created", "modified"))
+
+
+def _by_name_hint(name: str):
+    """A maker for names no table lists but whose shape says what they hold."""
+    lowered = name.lower()
+    if lowered.startswith("ip"):
+        return _FORMATS["ipv4"]
+    if lowered in _LINKS or lowered.endswith("_url"):
+        return lambda f: "/" + f.faker.uri_path()
+    if name.endswith("At") or lowered in ("created", "modified", "expiredate"):
+        return _FORMATS["date-time"]
+    if lowered.endswith("_time") or lowered.endswith("time"):
+        return lambda f: f.past().strftime("%Y-%m-%d %H:%M:%S")
+    return None
 
 
 class _Generator:
@@ -115,11 +136,9 @@ class _Generator:
 
     def _example(self, schema: dict) -> Any:
         examples = [schema["example"]] if "example" in schema else list(schema.get("examples") or [])
-        if not examples:
+        if not examples or not self.use_examples:
             return _NONE
-        if self.use_examples or (schema.get("type") == "string" and "pattern" in schema):
-            return self.fake.rng.choice(examples) if not self.use_examples else examples[0]
-        return _NONE
+        return examples[0]
 
     def _apply(self, value: dict, base: dict, branch: dict, depth: int) -> dict:
         """Make an object fit a conditional branch: its properties, its required members."""
@@ -167,18 +186,32 @@ class _Generator:
         for prop in required:  # required members only additionalProperties describes
             if prop not in out:
                 out[prop] = self.value(extra if isinstance(extra, dict) else {}, depth + 1, prop)
-        return out
+        return _consistent(out)
 
     def _string(self, schema: dict, name: str) -> str:
         if "pattern" in schema:
             return from_pattern(schema["pattern"], self.fake.rng)
         fmt = _FORMATS.get(schema.get("format", ""))
-        maker = fmt or _BY_NAME.get(name.lower())
+        maker = fmt or _BY_NAME.get(name.lower()) or _by_name_hint(name)
         text = maker(self.fake) if maker else self.fake.faker.word()
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         while len(text) < low:
             text += self.fake.faker.word()
         return text[:high] if high else text
+
+
+def _consistent(out: dict) -> dict:
+    """Make a generated object agree with itself: counts match the list, time runs forward."""
+    items = next((v for v in out.values() if isinstance(v, list)), None)
+    if items is not None:
+        for key in out:
+            if key.lower() in _COUNTS and isinstance(out[key], int) and not isinstance(out[key], bool):
+                out[key] = len(items)
+    for earlier, later in _ORDERED:
+        first, second = out.get(earlier), out.get(later)
+        if isinstance(first, str) and isinstance(second, str) and second < first:
+            out[earlier], out[later] = second, first
+    return out
 
 
 class _NoneType:

@@ -10,15 +10,17 @@ and path (a glob over the full path, mount prefix included) and does any of:
 - ``drop``: close the connection without any answer.
 
 ``probability`` (0-1, default 1) makes a rule fire only sometimes, from a random
-source seeded with the server's seed; ``times`` makes it fire that many times, then
-vanish. The first matching rule that fires wins. ``mockserver run --latency 50-200``
+source seeded with the server's seed; ``times`` makes it fire that many times, after
+which it stays listed (with its count) but no longer fires. The first matching rule that
+fires wins. A rule naming an API, operation or method that does not exist is refused:
+it could never fire, and a test relying on it would pass for the wrong reason. ``mockserver run --latency 50-200``
 adds latency to every API request on top.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import itertools
+import math
 import random
 import threading
 from dataclasses import dataclass, replace
@@ -51,9 +53,10 @@ def parse_latency(value: Any, where: str = "latency") -> tuple[float, float] | N
         low, high = value.get("min"), value.get("max", value.get("min"))
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
             low = high = None
-    if low is None or high is None or low < 0 or high < low or high > 600_000:
-        raise FaultError(f"{where}: expected milliseconds as 50, \"50-200\" or {{\"min\": 50, \"max\": 200}} "
-                         f"(0 to 600000), got {value!r}")
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)) \
+            or low < 0 or high < low or high > 600_000:
+        forms = "50 or 50-200" if where.startswith("--") else '50, "50-200" or {"min": 50, "max": 200}'
+        raise FaultError(f"{where}: expected milliseconds as {forms} (0 to 600000), got {value!r}")
     return float(low), float(high)
 
 
@@ -70,8 +73,13 @@ class FaultRule:
     status: int | None = None
     drop: bool = False
     probability: float = 1.0
-    times: int | None = None
+    times: int | None = None  # as installed; None: no limit
     fired: int = 0
+
+    @property
+    def spent(self) -> bool:
+        """True once a rule with ``times`` has fired that often."""
+        return self.times is not None and self.fired >= self.times
 
     def matches(self, api: str | None, operation: str | None, method: str, path: str) -> bool:
         """Does this rule apply to a request?"""
@@ -94,11 +102,20 @@ class FaultRule:
         out["probability"] = self.probability
         out["times"] = self.times
         out["fired"] = self.fired
+        out["remaining"] = None if self.times is None else max(self.times - self.fired, 0)
         return out
 
 
-def parse_rule(raw: Any, index: int, default_id: str) -> FaultRule:
-    """Check one rule from a request body; FaultError names the rule and field."""
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def parse_rule(raw: Any, index: int, default_id: str,
+               operations: dict[str, set[str]] | None = None) -> FaultRule:
+    """Check one rule from a request body; FaultError names the rule and field.
+
+    `operations` (API id -> its operationIds) lets a rule be checked against what is
+    served, so a rule that could never fire is refused.
+    """
     where = f"rules[{index}]"
     if not isinstance(raw, dict):
         raise FaultError(f"{where}: a rule must be an object")
@@ -120,6 +137,10 @@ def parse_rule(raw: Any, index: int, default_id: str) -> FaultRule:
     times = raw.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise FaultError(f"{where}.times: must be a positive integer")
+    if "method" in raw and raw["method"].upper() not in HTTP_METHODS:
+        raise FaultError(f"{where}.method: {raw['method']!r} is not one of {', '.join(HTTP_METHODS)}")
+    if operations is not None:
+        _check_target(raw, where, operations)
     latency = parse_latency(raw.get("latency"), f"{where}.latency")
     if latency is None and status is None and not drop:
         raise FaultError(f"{where}: a rule needs latency, status or drop")
@@ -130,6 +151,19 @@ def parse_rule(raw: Any, index: int, default_id: str) -> FaultRule:
                      latency=latency, status=status, drop=drop, probability=float(probability), times=times)
 
 
+def _check_target(raw: dict, where: str, operations: dict[str, set[str]]) -> None:
+    api, operation = raw.get("api"), raw.get("operation")
+    if api is not None and api not in operations:
+        raise FaultError(f"{where}.api: no API {api!r} is served here ({', '.join(operations)})")
+    if operation is not None:
+        known = operations[api] if api is not None else set().union(*operations.values())
+        if operation not in known:
+            raise FaultError(f"{where}.operation: {operation!r} is not an operationId of "
+                             f"{api or 'any API served here'}")
+    if "path" in raw and not raw["path"].startswith(("/", "*")):
+        raise FaultError(f"{where}.path: a full path such as /awx/api/v2/* (it starts with /)")
+
+
 class Faults:
     """The installed rules, shared by all request threads."""
 
@@ -137,15 +171,14 @@ class Faults:
         self.latency = latency  # --latency: for every API request
         self._rules: list[FaultRule] = []
         self._rng = random.Random(f"{seed}/faults")
-        self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     @property
     def active(self) -> bool:
-        """True when any rule is installed (the request path skips matching otherwise)."""
-        return bool(self._rules)
+        """True when any rule may still fire (the request path skips matching otherwise)."""
+        return any(not rule.spent for rule in self._rules)
 
-    def install(self, raw_rules: Any) -> list[FaultRule]:
+    def install(self, raw_rules: Any, operations: dict[str, set[str]] | None = None) -> list[FaultRule]:
         """Replace every rule with these (all checked first: a bad rule installs none)."""
         if isinstance(raw_rules, dict) and set(raw_rules) == {"rules"}:
             raw_rules = raw_rules["rules"]
@@ -153,7 +186,7 @@ class Faults:
             raw_rules = [raw_rules]
         if not isinstance(raw_rules, list):
             raise FaultError("send a rule, a list of rules, or {\"rules\": [...]}")
-        rules = [parse_rule(raw, i, f"fault-{next(self._ids)}") for i, raw in enumerate(raw_rules)]
+        rules = [parse_rule(raw, i, f"fault-{i + 1}", operations) for i, raw in enumerate(raw_rules)]
         ids = [r.id for r in rules]
         if len(ids) != len(set(ids)):
             raise FaultError("rule ids must be unique")
@@ -175,16 +208,12 @@ class Faults:
         """The rule that fires for this request, counting it (None when none does)."""
         with self._lock:
             for index, rule in enumerate(self._rules):
-                if not rule.matches(api, operation, method, path):
+                if rule.spent or not rule.matches(api, operation, method, path):
                     continue
                 if rule.probability < 1 and self._rng.random() >= rule.probability:
                     continue
-                fired = replace(rule, fired=rule.fired + 1,
-                                times=None if rule.times is None else rule.times - 1)
-                if fired.times == 0:
-                    del self._rules[index]
-                else:
-                    self._rules[index] = fired
+                fired = replace(rule, fired=rule.fired + 1)
+                self._rules[index] = fired
                 return fired
         return None
 

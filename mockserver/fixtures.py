@@ -41,17 +41,34 @@ class FixtureError(Exception):
     """A fixture document cannot be loaded; nothing of it was applied."""
 
 
-def parse_document(text: str) -> Any:
-    """A JSON or YAML document; yaml.YAMLError when it is neither.
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases: a few hundred bytes of nested aliases expand to
+    gigabytes once the document is exported (the "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("YAML aliases (*name) are not accepted here; write the values out")
+        return super().compose_node(parent, index)
+
+
+def parse_document(text: str, *, aliases: bool = True) -> Any:
+    """A JSON or YAML document; yaml.YAMLError when it is neither (or nested too deeply).
 
     JSON is tried first: it is what exports and state files are, and PyYAML decodes the
     escaped surrogate pairs JSON uses for emoji (``\\ud83d\\ude80``) into two broken
-    halves. Anything else goes through the safe YAML loader, which builds no objects.
+    halves. Anything else goes through the safe YAML loader, which builds no objects;
+    documents from the network pass ``aliases=False``.
     """
     try:
         return json.loads(text)
     except ValueError:
-        return yaml.safe_load(text)
+        pass
+    except RecursionError as exc:
+        raise yaml.YAMLError("the document is nested too deeply") from exc
+    try:
+        return yaml.load(text, Loader=yaml.SafeLoader if aliases else _NoAliasLoader)
+    except RecursionError as exc:
+        raise yaml.YAMLError("the document is nested too deeply") from exc
 
 
 def read_fixture(path: Path) -> tuple[str, dict]:
@@ -68,15 +85,35 @@ def read_fixture(path: Path) -> tuple[str, dict]:
     return str(path), check_shape(document, str(path))
 
 
+DOCUMENT_KEYS = ("description", "apis", "sequences")
+
+
 def check_shape(document: Any, source: str) -> dict:
-    """Check the outer shape of a fixture document (a mapping with an ``apis`` mapping)."""
-    if document is None:
-        document = {}
+    """Check the outer shape of a fixture document before anything of it is used.
+
+    It must be a mapping with an ``apis`` mapping (``{}`` is allowed: no data at all),
+    each API's section a mapping too, and no other top-level keys than a description and
+    the id ``sequences`` an export writes: a stray or empty document is far more often a
+    mistake (a wrong file name, a truncated upload) than a wish to wipe everything.
+    """
     if not isinstance(document, dict):
         raise FixtureError(f"{source}: a fixture must be a mapping with 'description' and 'apis'")
-    apis = document.get("apis") or {}
-    if not isinstance(apis, dict):
-        raise FixtureError(f"{source}: 'apis' must map API ids to their collections")
+    unknown = sorted(str(k) for k in document if k not in DOCUMENT_KEYS)
+    if unknown:
+        raise FixtureError(f"{source}: unknown top-level key(s) {unknown}; a fixture has "
+                           f"{', '.join(DOCUMENT_KEYS)}")
+    if not isinstance(document.get("apis"), dict):
+        raise FixtureError(f"{source}: 'apis' is required and must map API ids to their collections "
+                           f"(use 'apis: {{}}' for no data at all)")
+    for api_id, section in document["apis"].items():
+        if not isinstance(section, dict):
+            raise FixtureError(f"{source}: {api_id}: must map collection names to entity lists "
+                               f"(use '{api_id}: {{}}' for none)")
+    sequences = document.get("sequences", {})
+    if not isinstance(sequences, dict) or not all(
+            isinstance(v, dict) and all(isinstance(n, int) and not isinstance(n, bool) for n in v.values())
+            for v in sequences.values()):
+        raise FixtureError(f"{source}: 'sequences' must map API ids to {{collection: last id}}")
     return document
 
 
@@ -118,9 +155,6 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
             continue
         api = apis[api_id]
         layouts = api.spec.collections
-        section = section or {}
-        if not isinstance(section, dict):
-            raise FixtureError(f"{source}: {api_id}: must map collection names to entity lists")
         data = store.api(api_id)
         fake = fakes(api_id)
         if "auth" in section:
@@ -146,6 +180,12 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
                     _add_entity(api, name, layout, entity, where, data, fake)
         if data.access is not None:
             check_access(api, data, f"{source}: {api_id}.auth")
+    for api_id, counters in (document.get("sequences") or {}).items():
+        if api_id in apis:
+            data = store.api(api_id)
+            for name, last in counters.items():
+                if name in data:
+                    data[name].ids.observe(last)
 
 
 def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, data, fake: Fake) -> None:
@@ -168,32 +208,50 @@ def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, da
         raise FixtureError(f"{where}: field {layout.key}: duplicate key {exc.args[0]!r}") from exc
 
 
-def _names_entity(collection, value) -> bool:
-    """Does `value` name an entity? Leniently: ``42`` names ``"42"``, case aside (ULIDs)."""
-    if value in collection or str(value) in collection:
+def _names_entity(collection, value, field: str | None = None) -> bool:
+    """Does `value` name an entity by `field` (its key by default)?
+
+    Leniently: ``42`` names ``"42"``, and case does not count (ULIDs are case-free).
+    """
+    field = field or collection.key
+    if field == collection.key and (value in collection or str(value) in collection):
         return True
     folded = str(value).casefold()
-    return any(str(entity[collection.key]).casefold() == folded for entity in collection)
+    return any(str(entity.get(field)).casefold() == folded for entity in collection)
 
 
 def check_access(api: MountedApi, data, where: str) -> None:
-    """The scenario's grants must name entities that exist (the spec's ``x-mock-access``)."""
+    """The scenario's grants must make sense for this API (its spec's ``x-mock-access``).
+
+    Each token and username is declared once; a ``scope`` only where the API has scopes,
+    naming entities that exist; a ``user`` naming an existing user; username/password
+    pairs only where the API takes them (HTTP Basic, or ``logins: true``).
+    """
     refs = api.spec.access_refs
-    scope_collection = refs.get("scope")
-    user_ref = refs.get("user") or {}
+    schemes = api.spec.security_schemes.values()
+    takes_logins = refs.get("logins") or any(s.get("scheme") == "basic" for s in schemes)
+    seen: set = set()
     for index, grant in enumerate(data.access.grants):
-        if scope_collection:
-            missing = [v for v in grant.scope if not _names_entity(data[scope_collection], v)]
+        label = f"{where}: grant {index} ({grant.label})"
+        key = ("token", grant.token) if grant.token is not None else ("username", grant.username)
+        if key in seen:
+            raise FixtureError(f"{label}: {key[0]} {key[1]!r} is declared twice")
+        seen.add(key)
+        if grant.username is not None and not takes_logins:
+            raise FixtureError(f"{label}: this API takes no username and password; declare tokens")
+        if grant.scope and not refs.get("scope"):
+            raise FixtureError(f"{label}: field scope: this API has no scopes")
+        if refs.get("scope"):
+            missing = [v for v in grant.scope if not _names_entity(data[refs["scope"]], v)]
             if missing:
-                raise FixtureError(f"{where}: grant {index} ({grant.label}): field scope: no {scope_collection} "
-                                   f"entity with key {missing[0]!r}")
+                raise FixtureError(f"{label}: field scope: no {refs['scope']} entity with key {missing[0]!r}")
+        user_ref = refs.get("user")
         if user_ref and grant.user is not None:
             collection = data[user_ref["collection"]]
-            field = user_ref.get("field")
-            found = collection.find(**{field: grant.user}) if field else collection.get(grant.user)
-            if found is None:
-                raise FixtureError(f"{where}: grant {index} ({grant.label}): field user: no "
-                                   f"{user_ref['collection']} entity with {field or collection.key} {grant.user!r}")
+            fields = user_ref.get("fields") or [collection.key]
+            if not any(_names_entity(collection, grant.user, field) for field in fields):
+                raise FixtureError(f"{label}: field user: no {user_ref['collection']} entity with "
+                                   f"{' or '.join(fields)} {grant.user!r}")
 
 
 def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], seed: int,

@@ -25,6 +25,11 @@ class IntegerIds:
         self._last += 1
         return self._last
 
+    @property
+    def last(self) -> int:
+        """The largest id handed out or seen so far (0 when none)."""
+        return self._last
+
     def observe(self, key) -> None:
         """Note an id that arrived from outside (fixtures), so new ids never collide with it."""
         if isinstance(key, int) and key > self._last:

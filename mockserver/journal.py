@@ -28,7 +28,6 @@ from .fake import iso
 MASK = "***"
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-authentication",
                                 "x-mock-admin-token"})
-MAX_TEXT = 2048
 
 
 def mask_fields(value: Any, secret_names: frozenset[str]) -> Any:
@@ -143,6 +142,14 @@ class Matcher:
         unknown = sorted(set(values) - set(cls.FIELDS))
         if unknown:
             raise ValueError(f"unknown matcher field(s) {unknown}; use {', '.join(cls.FIELDS)}")
+        # A filter silently ignored would let "exactly one create" pass when it should fail.
+        for name in ("api", "operation", "method", "path"):
+            if values.get(name) is not None and not isinstance(values[name], str):
+                raise ValueError(f"{name} must be a string")
+        for name in ("status", "since"):
+            value = values.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+                raise ValueError(f"{name} must be a string or a number")
         status = values.get("status")
         if status is not None:
             status = str(status).lower()
@@ -205,7 +212,7 @@ class Journal:
             with self._lock:
                 self._entries.append(entry)
 
-    def select(self, matcher: Matcher, limit: int | None = None) -> list[Entry]:
+    def select(self, matcher: "Matcher", limit: int | None = None) -> list[Entry]:
         """Matching entries, oldest first (the last `limit` of them when given)."""
         with self._lock:
             found = [e for e in self._entries if matcher(e)]

@@ -17,6 +17,10 @@ from pathlib import Path
 from .fixtures import read_fixture
 
 
+class PersistError(Exception):
+    """The state file could not be written; the message says which file and why."""
+
+
 class StateFile:
     """One state file: read at start, rewritten atomically after every change."""
 
@@ -26,9 +30,11 @@ class StateFile:
 
     def _remove_leftovers(self) -> None:
         """Delete temporary files a killed server left half-written (never the state itself)."""
-        if self.path.parent.is_dir():
+        try:
             for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
                 leftover.unlink(missing_ok=True)
+        except OSError:
+            pass  # nothing to clean, or no directory yet: the first write says what is wrong
 
     def exists(self) -> bool:
         """True when there is a state to start from."""
@@ -39,7 +45,16 @@ class StateFile:
         return read_fixture(self.path)
 
     def write(self, document: dict) -> None:
-        """Replace the file's content with `document`, atomically and durably."""
+        """Replace the file's content with `document`, atomically and durably.
+
+        PersistError when it cannot be written; the old content is then still intact.
+        """
+        try:
+            self._write(document)
+        except OSError as exc:
+            raise PersistError(f"cannot write the state file {self.path}: {exc.strerror or exc}") from exc
+
+    def _write(self, document: dict) -> None:
         directory = self.path.parent
         directory.mkdir(parents=True, exist_ok=True)
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import random
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from .fake import Fake
 from .faults import Faults
 from .fixtures import DEFAULT_FIXTURE, build_store, read_fixture
 from .journal import Journal
-from .persistence import StateFile
+from .persistence import PersistError, StateFile
 from .pipeline import Pipeline
 from .registry import MountedApi, load_apis
 from .scenarios import export_state, read_scenario
@@ -50,10 +51,11 @@ class MockRuntime:
         self.fixtures = [read_fixture(path) for path in config.fixtures]
         self.generation = 0  # how many times the data was replaced (reset, scenario, state)
         self.state_file = StateFile(config.state_file) if config.state_file else None
+        # What reset returns to: the state file's content when the server started from it.
+        self.start_documents = self.fixtures
         if self.state_file is not None and self.state_file.exists():
-            self.store = build_store(self.apis, [self.state_file.read()], self.seed)
-        else:
-            self.store = build_store(self.apis, self.fixtures, self.seed)
+            self.start_documents = [self.state_file.read()]
+        self.store = build_store(self.apis, self.start_documents, self.seed)
         self.pipeline = Pipeline(self.store, Fake(self.seed), max_body=config.max_body,
                                  check_responses=config.check_responses, on_change=self.persist)
         self.journal = Journal(config.journal_size)
@@ -70,6 +72,11 @@ class MockRuntime:
         """The path prefix an API is served under."""
         return "" if self.config.single_api else f"/{api_id}"
 
+    @cached_property
+    def secret_fields(self) -> frozenset[str]:
+        """Every API's secret request members: masks a request no API could claim."""
+        return frozenset().union(*(api.secret_fields for api in self.apis.values()))
+
     def nearest_mount(self, path: str) -> str:
         """The mount prefix most like the first segment of `path` ("" when none is alike)."""
         head = "/" + path.strip("/").split("/", 1)[0]
@@ -78,19 +85,20 @@ class MockRuntime:
         return close[0] if close else ""
 
     def reset(self) -> None:
-        """Return to the start-up data set (same fixtures, same seed)."""
-        self.load(self.fixtures)
+        """Return to the data the server started with; logins (PDNS sessions) stay."""
+        self.load(self.start_documents, keep_sessions=True)
 
-    def load(self, documents: list[tuple[str, dict]]) -> None:
+    def load(self, documents: list[tuple[str, dict]], keep_sessions: bool = False) -> None:
         """Replace the data by these scenario documents; on any problem nothing changes.
 
         The new data is built completely (and checked) before it replaces the old, so a
-        bad document raises FixtureError and leaves the running state as it was.
+        bad document raises FixtureError and leaves the running state as it was. A loaded
+        scenario is the whole state, sessions included; only a reset keeps logins.
         """
         fresh = build_store(self.apis, documents, self.seed, self.generation + 1)
         with self.store.lock:
             self.generation += 1
-            self.store.replace_with(fresh)
+            self.store.replace_with(fresh, keep_surviving=keep_sessions)
             self.persist()
 
     def load_scenario(self, name: str) -> None:
@@ -103,6 +111,18 @@ class MockRuntime:
             return export_state(self.store)
 
     def persist(self) -> None:
-        """Write the state file, if there is one (callers hold the store lock)."""
-        if self.state_file is not None:
+        """Write the state file, if there is one (callers hold the store lock).
+
+        When it cannot be written, the data in memory goes back to what the file holds,
+        so memory and file never disagree, and PersistError tells the caller the change
+        was not kept (an API client then gets a 500, never a false success).
+        """
+        if self.state_file is None:
+            return
+        try:
             self.state_file.write(export_state(self.store))
+        except PersistError:
+            if self.state_file.exists():
+                self.store.replace_with(build_store(self.apis, [self.state_file.read()], self.seed,
+                                                    self.generation), keep_surviving=False)
+            raise

@@ -57,5 +57,9 @@ def read_scenario(name: str, directory: Path = FIXTURE_DIR) -> tuple[str, dict]:
 
 
 def export_state(store: Store, description: str = "Exported state of a running mockserver") -> dict:
-    """The current state as a scenario document (loads back to the same state)."""
-    return {"description": description, "apis": store.snapshot()}
+    """The current state as a scenario document (loads back to the same state).
+
+    ``sequences`` keeps each integer id sequence, so ids deleted before the export are
+    not handed out again after it is loaded.
+    """
+    return {"description": description, "apis": store.snapshot(), "sequences": store.sequences()}

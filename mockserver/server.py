@@ -6,6 +6,7 @@ never fork workers. Waitress is pure Python, needs no compiler and is thread-bas
 
 from __future__ import annotations
 
+from waitress import wasyncore
 from waitress.channel import ClientDisconnected
 from waitress.server import create_server
 
@@ -21,8 +22,9 @@ class DroppedConnection(ClientDisconnected):
 def make_server(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
     """A bound, not yet running server (``port=0`` picks a free port: see ``.effective_port``)."""
     return create_server(app, host=host, port=port, threads=threads, ident="mockserver",
-                         # the app enforces its own 1 MiB limit in each API's error format
-                         max_request_body_size=64 * 1024 * 1024, clear_untrusted_proxy_headers=True)
+                         # Above the app's own limits (1 MiB per API request, 64 MiB for the
+                         # control API), so the app answers them as JSON in the right format.
+                         max_request_body_size=80 * 1024 * 1024, clear_untrusted_proxy_headers=True)
 
 
 def run_until_interrupted(server) -> None:
@@ -33,3 +35,15 @@ def run_until_interrupted(server) -> None:
         pass
     finally:
         server.close()
+
+
+def stop(server, thread, timeout: float = 10.0) -> None:
+    """Stop a server that runs in another thread, cleanly.
+
+    Closing its sockets from here would race the select() of its loop; instead the
+    close runs inside the loop itself (a trigger thunk), which then ends for want of
+    sockets, and the worker threads are shut down after it.
+    """
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout)
+    server.task_dispatcher.shutdown()

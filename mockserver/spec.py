@@ -15,9 +15,10 @@ The `x-mock-*` extensions a spec may carry are collected as plain data:
   checks interleaves validation with permission and existence checks);
 - security scheme ``x-mock-any-cookie: true``: any cookie satisfies an ``apiKey`` cookie
   scheme (the vendor does not document its cookie's real name);
-- root ``x-mock-access``: what a scenario ``auth`` grant must name: ``scope: <collection>``
-  (its scope lists keys of that collection) and ``user: {collection, field}`` (its user
-  names an entity by that field, the key by default); checked when a scenario loads;
+- root ``x-mock-access``: what a scenario ``auth`` grant may say: ``scope: <collection>``
+  (its scope lists keys of that collection), ``user: {collection, fields}`` (its user
+  names an entity by one of those fields, the key by default), ``logins: true`` (it may
+  declare usernames and passwords without HTTP Basic); checked when a scenario loads;
 - root ``x-mock-repeated-query: last``: of a repeated query parameter the last value
   counts (PHP, Django), not the first (the default: Spring, Go).
 """

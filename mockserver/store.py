@@ -190,11 +190,12 @@ class Store:
         """The APIs this store holds data for."""
         return list(self._apis)
 
-    def replace_with(self, other: "Store") -> None:
+    def replace_with(self, other: "Store", keep_surviving: bool = True) -> None:
         """Take over another store's contents (used to swap in a freshly loaded data set).
 
-        Collections marked ``survives_reset`` (login sessions) are kept as they are, and id
-        sequences keep counting, so an id handed out before never names a new entity.
+        Collections marked ``survives_reset`` (login sessions) are kept as they are unless
+        `keep_surviving` is False (a document that says exactly what the state is), and
+        id sequences keep counting, so an id handed out before never names a new entity.
         """
         with self.lock:
             for api_id, data in other._apis.items():
@@ -203,7 +204,7 @@ class Store:
                     previous = before.get(name)
                     if previous is None:
                         continue
-                    if collection.layout.survives_reset:
+                    if keep_surviving and collection.layout.survives_reset:
                         data[name] = previous
                     else:
                         collection.ids.continue_from(previous.ids)
@@ -230,6 +231,17 @@ class Store:
                 out[api] = {name: copy.deepcopy(list(c)) for name, c in data.items()}
                 if data.access is not None:
                     out[api]["auth"] = data.access.as_doc()
+            return out
+
+    def sequences(self) -> dict[str, dict[str, int]]:
+        """The last integer id of every collection that counts, per API (for exports)."""
+        with self.lock:
+            out: dict[str, dict[str, int]] = {}
+            for api, data in self._apis.items():
+                for name, collection in data.items():
+                    last = getattr(collection.ids, "last", 0)
+                    if last:
+                        out.setdefault(api, {})[name] = last
             return out
 
     def counts(self) -> dict[str, dict[str, int]]:

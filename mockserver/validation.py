@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from .messages import MockRequest
 from .spec import Operation, Parameter
 
+SECRET_MARKS = ("writeOnly", "x-mock-secret", "x-mock-sensitive")
 _INTEGER = re.compile(r"[-+]?\d+")
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
@@ -87,14 +88,15 @@ def _message(error: ValidationError) -> str:
     jsonschema's messages start with the offending value as Python writes it. Strings
     keep their quotes (``'gap' is not one of ['aws', ...]`` reads consistently), but
     ``None``, ``True`` or a dict become ``null``, ``true`` and ``{"a": 1}``, as the
-    client sent them. For a ``writeOnly`` property (OpenAPI's mark for secrets) the value
-    must not reach headers, logs or the journal at all.
+    client sent them. For a ``writeOnly`` property (OpenAPI's mark for secrets), an
+    ``x-mock-secret`` one, or an ``x-mock-sensitive`` container that may hold secrets
+    (Versori ``data``), the value must not reach headers, logs or the journal at all.
     """
     shown = repr(error.instance)
     if not error.message.startswith(shown):
         return error.message
     rest = error.message[len(shown):]
-    if isinstance(error.schema, dict) and (error.schema.get("writeOnly") or error.schema.get("x-mock-secret")):
+    if isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS):
         return "'<secret>'" + rest
     if isinstance(error.instance, str):
         return error.message

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from mockserver.server import make_server
+from mockserver.server import make_server, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +54,7 @@ def threaded_server(app):
         wait_healthy(base)
         yield base
     finally:
-        server.close()
-        thread.join(timeout=5)
+        stop(server, thread)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mockserver.cli import is_loopback
+from mockserver.origins import is_loopback
 from servers import ROOT
 
 
@@ -50,3 +50,33 @@ def test_binding_beyond_loopback_without_a_token_refuses_to_start():
     result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--host", "0.0.0.0", "--port", "0"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--admin-token" in result.stderr
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Host": "evil.example:8080"},
+    {"Host": "attacker.test"},
+])
+def test_without_a_token_only_this_machine_may_use_the_control_api(make_app, headers):
+    client = make_app(only=["pdnsmanager"]).test_client()
+    for method, path in (("GET", "/__mock/state"), ("POST", "/__mock/reset"), ("GET", "/__mock/requests")):
+        response = client.open(path, method=method, headers=headers)
+        assert response.status_code == 403, (method, path)
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_pages_of_this_machine_may_use_the_control_api(make_app):
+    client = make_app(only=["pdnsmanager"]).test_client()
+    local = client.get("/__mock/state", headers={"Origin": "http://localhost:3000"})
+    assert local.status_code == 200 and local.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert client.get("/__mock/state", headers={"Host": "127.0.0.1:8080"}).status_code == 200
+    assert client.get("/__mock/state", headers={"Host": "[::1]:8080"}).status_code == 200
+
+
+def test_foreign_preflights_to_the_control_api_are_refused_but_apis_stay_open(make_app):
+    client = make_app(only=["pdnsmanager"]).test_client()
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"}
+    refused = client.options("/__mock/state", headers=preflight)
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+    api = client.options("/pdnsmanager/records/2/credentials", headers=preflight)
+    assert api.status_code == 204 and api.headers["Access-Control-Allow-Origin"] == "https://evil.example"

@@ -50,7 +50,8 @@ def test_times_and_probability():
                     {"id": "never", "path": "/y", "status": 500, "probability": 0}])
     fired = [faults.pick("api", None, "GET", "/x") for _ in range(3)]
     assert [r.id if r else None for r in fired] == ["twice", "twice", None]
-    assert [r.id for r in faults.rules()] == ["never"]
+    spent = faults.rules()[0].as_dict()
+    assert (spent["id"], spent["times"], spent["fired"], spent["remaining"]) == ("twice", 2, 2, 0)
     assert all(faults.pick("api", None, "GET", "/y") is None for _ in range(50))
     half = Faults(seed=1)
     half.install({"path": "/z", "status": 500, "probability": 0.5})
@@ -71,7 +72,8 @@ def test_an_undocumented_status_answers_in_the_apis_own_format(client):
     assert first.status_code == 503 and set(first.json) == {"detail"}
     again = client.get("/awx/api/v2/users/1/credentials/", headers={"Authorization": "Bearer t"})
     assert again.status_code == 200
-    assert client.get("/__mock/faults").json["rules"] == []
+    (rule,) = client.get("/__mock/faults").json["rules"]
+    assert (rule["fired"], rule["remaining"]) == (1, 0)
 
 
 def test_faults_change_no_data_and_show_in_the_journal(client, app):
@@ -119,3 +121,15 @@ def test_latency_option_slows_api_requests_not_the_control_api():
         assert requests.get(base + CREATE, headers=PDNS).status_code == 200
         assert time.perf_counter() - started >= 0.2
         assert requests.get(f"{base}/__mock/faults").json()["latency"] == {"min": 200.0, "max": 200.0}
+
+
+@pytest.mark.parametrize("rule,message", [
+    ({"api": "awxx", "status": 503}, "rules[0].api: no API 'awxx'"),
+    ({"operation": "createCredentialz", "status": 503}, "rules[0].operation: 'createCredentialz'"),
+    ({"api": "awx", "operation": "createCredential", "status": 503}, "is not an operationId of awx"),
+    ({"method": "FETCH", "status": 503}, "rules[0].method: 'FETCH'"),
+    ({"path": "awx/api", "status": 503}, "rules[0].path"),
+])
+def test_rules_that_could_never_fire_are_refused(client, rule, message):
+    response = client.put("/__mock/faults", json=rule)
+    assert response.status_code == 400 and message in response.json["message"]

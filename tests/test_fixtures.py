@@ -123,3 +123,14 @@ def test_scope_must_name_existing_entities(api_cache):
     with pytest.raises(FixtureError, match=r"cloudplans.auth: grant 0 .*field scope: no organizations entity "
                                            r"with key 'org-2'"):
         build_store(cloudplans, [("t.yaml", {"apis": {"cloudplans": section}})], seed=1)
+
+
+@pytest.mark.parametrize("api_id,auth,message", [
+    ("pdnsmanager", {"tokens": [{"token": "t"}, {"token": "t", "user": "admin"}]}, "token 't' is declared twice"),
+    ("cloudplans", {"users": [{"username": "u", "password": "p"}]}, "takes no username and password"),
+    ("pdnsmanager", {"tokens": [{"token": "t", "scope": [1]}]}, "field scope: this API has no scopes"),
+])
+def test_auth_blocks_must_make_sense_for_the_api(api_cache, api_id, auth, message):
+    apis = api_cache([api_id])
+    with pytest.raises(FixtureError, match=message):
+        build_store(apis, [("t.yaml", {"apis": {api_id: {"auth": auth}}})], seed=1)

@@ -42,8 +42,8 @@ def test_every_response_allows_the_origin(base):
     assert "X-Mock-Violations" in ok.headers["Access-Control-Expose-Headers"]
     denied = requests.get(f"{base}/pdnsmanager/records/2/credentials")
     assert denied.status_code == 403 and denied.headers["Access-Control-Allow-Origin"] == "*"
-    control = requests.get(f"{base}/__mock/health")
-    assert control.headers["Access-Control-Allow-Origin"] == "*"
+    control = requests.get(f"{base}/__mock/health", headers={"Origin": "http://localhost:5173"})
+    assert control.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
 
 
 def test_violations_header_over_http(base):

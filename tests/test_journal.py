@@ -63,7 +63,8 @@ def test_filters_select_entries(client):
     assert len(client.get("/__mock/requests?limit=2").json["requests"]) == 2
 
 
-@pytest.mark.parametrize("query", ["colour=red", "status=abc", "since=yesterday", "limit=x", "matched=maybe"])
+@pytest.mark.parametrize("query", ["colour=red", "status=abc", "since=yesterday", "limit=x", "limit=-1", "limit=0",
+                                   "matched=maybe"])
 def test_bad_filters_are_400(client, query):
     response = client.get(f"/__mock/requests?{query}")
     assert response.status_code == 400 and response.json["error"] == "invalid_filter"
@@ -77,6 +78,10 @@ def test_count_verifies_what_the_app_sent(client):
     assert count.json == {"count": 1}
     assert client.post("/__mock/requests/count", json={"method": "DELETE"}).json == {"count": 0}
     assert client.post("/__mock/requests/count", json={"nope": 1}).status_code == 400
+    for wrong in ({"path": 5}, {"path": ["x"]}, {"method": 5}, {"since": True}, {"status": [201]},
+                  {"matched": "perhaps"}, {"api": None, "operation": {"a": 1}}):
+        response = client.post("/__mock/requests/count", json=wrong)
+        assert response.status_code == 400 and response.json["error"] == "invalid_matcher", wrong
     assert client.post("/__mock/requests/count", data=b"[1]", content_type="application/json").status_code == 400
 
 
@@ -139,3 +144,9 @@ def test_a_session_token_in_a_response_is_masked(client):
     assert entry["response"]["body"] == {"username": "admin", "token": "***"}
     assert entry["request"]["body"]["password"] == "***"
     assert token not in str(client.get("/__mock/requests").json)
+
+
+def test_a_request_to_a_mistyped_mount_is_masked_too(client):
+    client.post("/pdnsmanagr/records/2/credentials", headers=PDNS,
+                json={"description": "d", "type": "password", "password": "TYPOMOUNT-LEAK31"})
+    assert "TYPOMOUNT-LEAK31" not in str(client.get("/__mock/requests").json)

@@ -689,3 +689,12 @@ def test_secrets_of_the_wrong_type_are_not_echoed(client, data_type, data):
     everything = response.get_data(as_text=True) + str(dict(response.headers))
     for marker in ("SUPERSECRET", "12345678901"):
         assert marker not in everything
+
+
+@pytest.mark.parametrize("data", ["STRDATA-LEAK17", ["DATALIST-LEAK38"]])
+def test_data_of_the_wrong_shape_is_never_quoted(client, data):
+    response = client.post(f"/versori/o/{ORG}/credentials", headers=AUTH,
+                           json={"name": "n", "type": "string", "data": data})
+    assert response.status_code == 400
+    seen = response.get_data(as_text=True) + str(dict(response.headers))
+    assert "LEAK" not in seen
