@@ -91,16 +91,17 @@ class MockApp:
     def _answer(self, api: MountedApi, request: MockRequest, oversized: bool) -> tuple[Outcome, FaultRule | None]:
         """Apply faults (latency, a forced status, a dropped connection), else serve normally."""
         faults, pipeline = self.runtime.faults, self.runtime.pipeline
-        rule = None
+        rule, operation = None, None
         if faults.active:
-            rule = faults.pick(api.api_id, pipeline.operation_id(api, request), request.method,
+            operation = pipeline.operation_of(api, request)
+            rule = faults.pick(api.api_id, operation.operation_id if operation else None, request.method,
                                request.mount + request.path)
         if rule is not None or faults.latency is not None:
             delay = faults.delay_ms(rule)
             if delay:
                 time.sleep(delay / 1000)
         if rule is not None and rule.drop:
-            self._record(api, request, Outcome(Reply(0), None), None, 0.0, rule)
+            self._record(api, request, Outcome(Reply(0), operation), None, 0.0, rule)
             raise DroppedConnection(f"fault {rule.id} dropped {request.method} {request.mount}{request.path}")
         if rule is not None and rule.status is not None:
             return pipeline.inject(api, request, rule.status), rule
@@ -132,9 +133,9 @@ class MockApp:
     def _record_unrouted(self, environ, path: str) -> None:
         """Journal a request to a path no API is mounted at (Flask answers it with a 404)."""
         request, _ = self._read(environ, "", path)
-        near = self.runtime.nearest_mount(path)
-        why = f"no API is mounted at {path}" + (f"; did you mean {near}?" if near else "")
-        self._record(None, request, Outcome(Reply(404), None, unmatched={"closest": near, "why": why}),
+        suggestion = self.runtime.suggest_path(path, request.method)
+        why = f"no API is mounted at {path}" + (f"; did you mean {suggestion}?" if suggestion else "")
+        self._record(None, request, Outcome(Reply(404), None, unmatched={"closest": suggestion, "why": why}),
                      404, 0.0, None)
 
     def _resolve(self, path: str) -> tuple[MountedApi | None, str, str]:

@@ -260,9 +260,9 @@ def json_http_error(error: HTTPException):
         rt = runtime()
         mounts = ", ".join(rt.mount_of(api_id) for api_id in rt.apis)
         message = f"No API is mounted at {request.path}; APIs are served under {mounts}"
-        near = rt.nearest_mount(request.path)
-        if near:
-            message += f" (did you mean {near}?)"
+        suggestion = rt.suggest_path(request.path, request.method)
+        if suggestion:
+            message += f" (did you mean {suggestion}?)"
     return problem(error.code or 500, error.name.lower().replace(" ", "_"), message)
 
 

@@ -141,10 +141,10 @@ class Pipeline:
         error = api.behavior.error(status, f"Injected fault: status {status}")
         return Outcome(error.as_reply(), None, [reason])
 
-    def operation_id(self, api: MountedApi, request: MockRequest) -> str | None:
-        """The operationId a request routes to (None when it routes nowhere)."""
+    def operation_of(self, api: MountedApi, request: MockRequest) -> Operation | None:
+        """The operation a request routes to (None when it routes nowhere)."""
         route = api.router.match(request.method, request.path)
-        return route.operation.operation_id if isinstance(route, RouteMatch) else None
+        return route.operation if isinstance(route, RouteMatch) else None
 
     def _authenticate(self, api: MountedApi, credentials: tuple):
         """The principal of the first accepted credential; if none is, the first refusal.

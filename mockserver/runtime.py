@@ -15,6 +15,7 @@ from .journal import Journal
 from .persistence import PersistError, StateFile
 from .pipeline import Pipeline
 from .registry import MountedApi, load_apis
+from .routing import NoRoute
 from .scenarios import export_state, read_scenario
 
 MIB = 1024 * 1024
@@ -77,12 +78,21 @@ class MockRuntime:
         """Every API's secret request members: masks a request no API could claim."""
         return frozenset().union(*(api.secret_fields for api in self.apis.values()))
 
-    def nearest_mount(self, path: str) -> str:
-        """The mount prefix most like the first segment of `path` ("" when none is alike)."""
-        head = "/" + path.strip("/").split("/", 1)[0]
+    def suggest_path(self, path: str, method: str = "GET") -> str:
+        """Where a request to an unknown mount was probably meant to go ("" if no good guess).
+
+        A path some API would route as it is (``/api/v2/users/1/credentials/``) lacks that
+        API's mount: suggest the mount plus the path. A first segment like a mount
+        (``/pdnsmanger/...``) is a typo: suggest the mount plus the rest of the path.
+        """
+        for api_id, api in self.apis.items():
+            route = api.router.match(method, path)
+            if not isinstance(route, NoRoute) or route.allowed:
+                return self.mount_of(api_id) + path
+        head, _, rest = path.strip("/").partition("/")
         mounts = [self.mount_of(api_id) for api_id in self.apis]
-        close = difflib.get_close_matches(head, mounts, n=1, cutoff=0.6)
-        return close[0] if close else ""
+        close = difflib.get_close_matches("/" + head, mounts, n=1, cutoff=0.6)
+        return f"{close[0]}/{rest}" if close else ""
 
     def reset(self) -> None:
         """Return to the data the server started with; logins (PDNS sessions) stay."""

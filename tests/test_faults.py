@@ -112,6 +112,7 @@ def test_dropped_connection_and_latency_over_http(make_app):
         assert time.perf_counter() - started >= 0.15  # a lower bound: the wait really happened
         journal = requests.get(f"{base}/__mock/requests?method=POST").json()["requests"]
         assert journal[0]["status"] is None and journal[0]["fault"]["drop"] is True
+        assert journal[0]["operation"] == "createCredential"
         assert requests.get(f"{base}/__mock/health").status_code == 200  # the server lives on
 
 

@@ -99,7 +99,7 @@ def test_unmatched_requests_name_the_closest_operation(client):
     assert typo["status"] == 404 and typo["operation"] is None
     assert typo["unmatched"]["closest"] == "GET/POST /records/{recordId}/credentials"
     assert "'credential'" in typo["unmatched"]["why"]
-    assert prefix["api"] is None and prefix["unmatched"]["closest"] == "/pdnsmanager"
+    assert prefix["api"] is None and prefix["unmatched"]["closest"] == "/pdnsmanager/records/2/credentials"
     assert client.get("/__mock/requests?matched=true").json["count"] == 0
 
 
@@ -150,3 +150,11 @@ def test_a_request_to_a_mistyped_mount_is_masked_too(client):
     client.post("/pdnsmanagr/records/2/credentials", headers=PDNS,
                 json={"description": "d", "type": "password", "password": "TYPOMOUNT-LEAK31"})
     assert "TYPOMOUNT-LEAK31" not in str(client.get("/__mock/requests").json)
+
+
+def test_a_path_without_its_mount_is_pointed_at_the_api_that_has_it(client):
+    response = client.get("/api/v2/users/1/credentials/")
+    assert response.status_code == 404
+    assert "did you mean /awx/api/v2/users/1/credentials/?" in response.json["message"]
+    entry = client.get("/__mock/requests?matched=false").json["requests"][-1]
+    assert entry["unmatched"]["closest"] == "/awx/api/v2/users/1/credentials/"
