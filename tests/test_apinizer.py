@@ -788,3 +788,12 @@ def test_fixture_entities_are_checked(make_app, tmp_path, credential, problem):
     }}}))
     with pytest.raises(FixtureError, match=re.escape(problem)):
         make_app(only=["apinizer"], fixtures=[path])
+
+
+def test_a_null_enabled_on_update_restores_the_default_and_the_list_stays_valid(client):
+    assert client.post(credentials_url("petstore"), headers=AUTH,
+                       json={"username": "flippy", "password": "p", "enabled": False}).status_code == 200
+    assert client.put(credentials_url("petstore"), headers=AUTH,
+                      json={"username": "flippy", "enabled": None}).status_code == 200
+    listed = {c["username"]: c for c in client.get(credentials_url("petstore"), headers=AUTH).json["resultList"]}
+    assert listed["flippy"]["enabled"] is True

@@ -137,14 +137,21 @@ def access_items(body) -> list[dict]:
 
 
 def apply_fields(credential: dict, body: dict) -> dict:
-    """A copy of `credential` with the body's optional members applied (null clears one)."""
+    """A copy of `credential` with the body's optional members applied (null clears one).
+
+    ``enabled`` cannot be cleared: a credential is always enabled or not, so a null there
+    brings back its default, true (found by Schemathesis: the list requires it).
+    """
     updated = dict(credential)
     for name in OPTIONAL_FIELDS:
         if name not in body:
             continue
         value = body[name]
         if value is None:
-            updated.pop(name, None)
+            if name == "enabled":
+                updated[name] = True
+            else:
+                updated.pop(name, None)
         elif name == "enabled":
             updated[name] = as_boolean(value)
         elif isinstance(value, list):
