@@ -8,13 +8,17 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test contract install clean
 
 run: $(STAMP)
 	$(BIN)/mockserver run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Start a mock and verify all five APIs against their specs (the suite runs this too).
+contract: $(STAMP)
+	$(BIN)/mockserver verify --api all --mock --junit contract-report.xml
 
 install: $(STAMP)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -81,6 +82,85 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
         click.echo(f"  state file: {state_file}")
     click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
     run_until_interrupted(server)
+
+@main.command()
+@click.option("--api", "api_ids", multiple=True, required=True,
+              type=click.Choice([*API_IDS, "all"]), help="API(s) to verify; repeatable, or 'all'.")
+@click.option("--base-url", help="The API's root URL (with several APIs: the root they are mounted under, "
+                                 "each at /<api>).")
+@click.option("--mock", "against_mock", is_flag=True, help="Start a mock on a free port and verify it.")
+@click.option("--token", envvar="MOCKSERVER_VERIFY_TOKEN",
+              help="Bearer token / API key / session token (default: any, as the mock accepts).")
+@click.option("--username", help="User for HTTP Basic (AWX) or a login (PDNS POST /sessions).")
+@click.option("--password", envvar="MOCKSERVER_VERIFY_PASSWORD", help="Password for --username.")
+@click.option("--org", help="Organization to work under (CloudPlans org_id, Versori organisation id).")
+@click.option("--project", help="Apinizer project to work under.")
+@click.option("--record", help="PDNS record to work under.")
+@click.option("--user", "user_id", help="AWX user whose credentials to work with.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
+@click.option("--quiet", is_flag=True, help="Print failures and the summary only.")
+def verify(api_ids, base_url, against_mock, token, username, password, org, project, record, user_id,
+           junit, json_path, quiet):
+    """Check a server against the specs: stateful flows, negative checks, every response.
+
+    Exit 0 when every check holds, 1 when any fails, 2 when the target cannot be reached
+    or the arguments are wrong.
+    """
+    from .verify.report import progress_line, summary, write_json, write_junit
+    from .verify.runner import Outcome, verify_api
+    from .verify.target import Credentials, Unreachable
+
+    apis = list(API_IDS) if "all" in api_ids else list(dict.fromkeys(api_ids))
+    if bool(base_url) == bool(against_mock):
+        raise click.UsageError("give either --base-url URL or --mock")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise click.UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
+    credentials = Credentials(token=token or (None if username else "mockserver-verify"),
+                              username=username, password=password)
+    options = {"org": org, "project": project, "record": record, "user": user_id}
+
+    def report(result):
+        if not quiet or result.status in ("fail", "error"):
+            click.echo(progress_line(result))
+
+    outcome = Outcome()
+    with _target_root(base_url, against_mock) as root:
+        for api_id in apis:
+            url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
+            try:
+                verify_api(api_id, url, credentials, options, report, outcome)
+            except Unreachable as exc:
+                click.echo(f"cannot reach {url}: {exc}", err=True)
+                sys.exit(2)
+    target = base_url or "a mock started for this run"
+    click.echo(summary(outcome.results, outcome.leftovers))
+    if junit:
+        write_junit(junit, outcome.results, target)
+    if json_path:
+        write_json(json_path, outcome.results, target, outcome.leftovers)
+    sys.exit(0 if outcome.passed else 1)
+
+
+@contextlib.contextmanager
+def _target_root(base_url: str | None, against_mock: bool):
+    """The URL to verify: the given one, or a mock started on a free port for the run."""
+    if base_url:
+        yield base_url
+        return
+    import threading
+
+    from .app import create_app
+    from .server import make_server, stop
+
+    server = make_server(create_app(MockConfig(access_log=False)), "127.0.0.1", 0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop(server, thread)
+
 
 @main.group()
 def fixtures() -> None:

@@ -89,6 +89,11 @@ class RequestBody:
     required: bool
     schemas: dict[str, dict]
     validators: dict[str, Draft202012Validator]
+    examples: tuple = ()  # the spec's request examples (values), first media type
+
+    def schema(self) -> dict:
+        """The JSON body schema (the first media type's)."""
+        return next(iter(self.schemas.values()), {})
 
 
 @dataclass(frozen=True)
@@ -286,10 +291,12 @@ def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item
     if "requestBody" in raw:
         content = raw["requestBody"].get("content") or {}
         schemas = {mt.lower(): (media.get("schema") or {}) for mt, media in content.items()}
+        first_media = next(iter(content.values()), {}) or {}
         body = RequestBody(
             required=bool(raw["requestBody"].get("required")),
             schemas=schemas,
             validators={mt: compile_schema(s, f"{where} request body") for mt, s in schemas.items()},
+            examples=tuple(_examples_of(first_media).values()),
         )
 
     responses = {str(status): _compile_response(str(status), resp, where)

@@ -1,0 +1,49 @@
+"""Run the checks of one or more APIs against a target, and say whether all held."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..registry import DEFAULT_SPEC_DIR
+from ..spec import load_spec
+from . import negative
+from .flow import CheckResult, Flow
+from .target import Credentials, Target
+
+
+@dataclass
+class Outcome:
+    """Everything a run found."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when no check failed or errored (skips do not count against a run)."""
+        return all(r.status in ("pass", "skip") for r in self.results)
+
+
+def flow_module(api_id: str):
+    """``mockserver.verify.flows.<api_id>``: the API's stateful flow and its parents."""
+    return importlib.import_module(f"mockserver.verify.flows.{api_id}")
+
+
+def verify_api(api_id: str, base_url: str, credentials: Credentials, options: dict,
+               on_result: Callable[[CheckResult], None], outcome: Outcome) -> None:
+    """Run one API's stateful flow and negative checks, then clean up whatever it made."""
+    module = flow_module(api_id)
+    spec = load_spec(DEFAULT_SPEC_DIR / f"{api_id}.yaml", api_id)
+    merged = {**getattr(module, "DEFAULTS", {}), **{k: v for k, v in options.items() if v not in (None, "")}}
+    flow = Flow(api_id, spec, Target(base_url, spec, credentials), merged, on_result)
+    try:
+        login = getattr(module, "login", None)
+        if login is not None:
+            login(flow)
+        module.run(flow)
+        negative.run(flow, module)
+    finally:
+        outcome.results.extend(flow.results)
+        outcome.leftovers.extend(f"{api_id}: {what}" for what in flow.run_cleanups())

@@ -1,0 +1,94 @@
+"""`mockserver verify`: holds on the mock, names every drift of a broken provider."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from drifting_provider import DRIFTS, DriftingProvider
+from servers import ROOT, free_port, threaded_server
+
+
+def verify(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "mockserver", "verify", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def provider(make_app):
+    """Start the drifting provider with a given drift; yields its base URL."""
+    servers = []
+
+    def start(drift):
+        mock = make_app(only=["pdnsmanager"], check_responses=False)
+        context = threaded_server(DriftingProvider(mock, drift))
+        servers.append(context)
+        base = context.__enter__()
+        start.store = mock.extensions["mockserver"].store  # what the provider really holds
+        return base
+
+    yield start
+    for context in servers:
+        context.__exit__(None, None, None)
+
+
+def test_every_api_of_the_mock_holds_its_contract(tmp_path):
+    junit, report = tmp_path / "contract.xml", tmp_path / "contract.json"
+    result = verify("--api", "all", "--mock", "--junit", str(junit), "--json", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(report.read_text())
+    assert document["summary"]["failed"] == 0 and document["summary"]["checks"] >= 80
+    assert {c["api"] for c in document["checks"]} == {"cloudplans", "versori", "pdnsmanager", "awx", "apinizer"}
+    suites = ET.parse(junit).getroot().findall("testsuite")
+    assert [s.get("name") for s in suites] == ["cloudplans", "versori", "pdnsmanager", "awx", "apinizer"]
+    assert all(s.get("failures") == "0" for s in suites)
+    assert "PASS  pdnsmanager create a password credential" in result.stdout
+    assert "checks:" in result.stdout.splitlines()[-1]
+
+
+def test_a_clean_provider_passes(provider, tmp_path):
+    base = provider(None)
+    result = verify("--api", "pdnsmanager", "--base-url", f"{base}/pdnsmanager")
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("drift", DRIFTS)
+def test_each_drift_is_reported_by_name(provider, tmp_path, drift):
+    base = provider(drift)
+    report, junit = tmp_path / "report.json", tmp_path / "report.xml"
+    result = verify("--api", "pdnsmanager", "--base-url", f"{base}/pdnsmanager", "--json", str(report),
+                    "--junit", str(junit))
+    assert result.returncode == 1, result.stdout
+    assert drift in json.loads(report.read_text())["drifts"], result.stdout
+    assert drift in result.stdout
+    failures = [f.get("message") for f in ET.parse(junit).getroot().iter("failure")]
+    assert any(drift in message for message in failures)
+
+
+@pytest.mark.parametrize("drift", ["missing required field", "wrong type", "wrong status code"])
+def test_what_a_run_creates_is_deleted_even_when_checks_fail(provider, drift):
+    base = provider(drift)  # checks fail midway, after the create
+    before = provider.store.snapshot()["pdnsmanager"]["credentials"]
+    result = verify("--api", "pdnsmanager", "--base-url", f"{base}/pdnsmanager", "--record", "3")
+    assert result.returncode == 1 and "FAIL" in result.stdout
+    assert provider.store.snapshot()["pdnsmanager"]["credentials"] == before
+    assert "NOT CLEANED UP" not in result.stdout
+
+
+def test_an_unreachable_target_exits_2_with_a_message():
+    result = verify("--api", "awx", "--base-url", f"http://127.0.0.1:{free_port()}/awx")
+    assert result.returncode == 2 and "cannot reach" in result.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--api", "awx"], "--base-url URL or --mock"),
+    (["--api", "nope", "--mock"], "Invalid value for '--api'"),
+    (["--api", "awx", "--base-url", "ftp://x"], "must be an http(s) URL"),
+])
+def test_wrong_arguments_exit_2(args, message):
+    result = verify(*args)
+    assert result.returncode == 2 and message in result.stderr
