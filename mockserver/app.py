@@ -22,9 +22,9 @@ from .faults import FaultRule
 from .journal import Entry, describe_body, mask_fields, mask_headers
 from .messages import MockRequest, Reply
 from .pipeline import Outcome
-from .server import DroppedConnection
 from .registry import MountedApi
 from .runtime import MockConfig, MockRuntime
+from .server import DroppedConnection
 
 log = logging.getLogger("mockserver.access")
 

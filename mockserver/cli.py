@@ -148,18 +148,11 @@ def _target_root(base_url: str | None, against_mock: bool):
     if base_url:
         yield base_url
         return
-    import threading
-
     from .app import create_app
-    from .server import make_server, stop
+    from .server import serving
 
-    server = make_server(create_app(MockConfig(access_log=False)), "127.0.0.1", 0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        stop(server, thread)
+    with serving(create_app(MockConfig(access_log=False))) as url:
+        yield url
 
 
 @main.group()

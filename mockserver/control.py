@@ -31,8 +31,8 @@ from werkzeug.exceptions import HTTPException
 from .faults import FaultError
 from .fixtures import FixtureError, check_shape, parse_document
 from .journal import Matcher
-from .persistence import PersistError
 from .origins import host_of, is_loopback, is_loopback_origin
+from .persistence import PersistError
 from .runtime import MockRuntime
 from .scenarios import catalogue
 
@@ -162,6 +162,11 @@ def put_state():
 def list_requests():
     """Journal entries, oldest first, filtered by api, operation, method, path, status, since."""
     filters = {k: v for k, v in request.args.items() if k != "limit"}
+    if "body" in filters:  # in a query string the body to look for is JSON text
+        try:
+            filters["body"] = json.loads(filters["body"])
+        except ValueError:
+            return problem(400, "invalid_filter", "body must be JSON, e.g. body={\"name\":\"x\"}")
     limit = request.args.get("limit")
     if limit is not None and not (limit.isdigit() and int(limit) > 0):
         return problem(400, "invalid_filter", f"limit must be a positive whole number, got {limit!r}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import random
-from functools import cached_property
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .fake import Fake

@@ -6,6 +6,9 @@ never fork workers. Waitress is pure Python, needs no compiler and is thread-bas
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 from waitress import wasyncore
 from waitress.channel import ClientDisconnected
 from waitress.server import create_server
@@ -47,3 +50,19 @@ def stop(server, thread, timeout: float = 10.0) -> None:
     server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(timeout)
     server.task_dispatcher.shutdown()
+
+
+@contextmanager
+def serving(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+    """Serve `app` in a background thread for the ``with`` block; yields the base URL.
+
+    ``port=0`` picks a free port. The server is stopped on the way out, also after an
+    error. Used by ``mockserver verify --mock``, the pytest plugin and the test suite.
+    """
+    server = make_server(app, host, port, threads=threads)
+    thread = threading.Thread(target=server.run, name="mockserver", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.effective_port}"
+    finally:
+        stop(server, thread)

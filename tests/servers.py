@@ -7,14 +7,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from mockserver.server import make_server, stop
+from mockserver.server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,16 +44,10 @@ def wait_healthy(base: str, process: subprocess.Popen | None = None, timeout: fl
 
 @contextmanager
 def threaded_server(app):
-    """Serve `app` with waitress in a thread; yields the base URL."""
-    server = make_server(app, "127.0.0.1", 0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
-    try:
+    """Serve `app` with waitress in a thread; yields the base URL once it is healthy."""
+    with serving(app, threads=4) as base:
         wait_healthy(base)
         yield base
-    finally:
-        stop(server, thread)
 
 
 @contextmanager

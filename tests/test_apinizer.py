@@ -13,9 +13,9 @@ import re
 
 import pytest
 import yaml
+from conftest import violations
 from jsonschema import Draft202012Validator
 
-from conftest import violations
 from mockserver.fixtures import FixtureError
 from mockserver.registry import load_apis
 from mockserver.spec import dereference

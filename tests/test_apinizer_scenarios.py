@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import violations
+
 from mockserver.fixtures import FIXTURE_DIR
 
 BASE = "/apinizer/apiops/projects"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 
+from tiny import TINY_SPEC, tiny_spec_file
+
 from mockserver.auth import find_credential
 from mockserver.messages import MockRequest
 from mockserver.spec import load_spec
-from tiny import TINY_SPEC, tiny_spec_file
 
 SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer"},

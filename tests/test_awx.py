@@ -18,10 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from conftest import violations
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conftest import violations
 from mockserver.fixtures import DEFAULT_FIXTURE, FixtureError
 
 BASE = "/awx"

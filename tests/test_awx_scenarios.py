@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-
 from conftest import SEED, violations
+
 from mockserver.app import create_app
-from mockserver.fixtures import FixtureError, FIXTURE_DIR
+from mockserver.fixtures import FIXTURE_DIR, FixtureError
 from mockserver.runtime import MockConfig
 
 BASE = "/awx"

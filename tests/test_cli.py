@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import requests
-
 from servers import ROOT, cli_server
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from jsonschema import Draft202012Validator
-
 from conftest import violations
+from jsonschema import Draft202012Validator
 
 BASE = "/cloudplans/v1/organizations/credentials"
 AUTH = {"Authorization": "Bearer any-token"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import violations
+
 from mockserver.fixtures import FIXTURE_DIR
 
 BASE = "/cloudplans/v1/organizations/credentials"

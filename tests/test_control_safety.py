@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from servers import ROOT
 
 from mockserver.origins import is_loopback
-from servers import ROOT
 
 
 @pytest.fixture

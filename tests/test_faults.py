@@ -6,9 +6,9 @@ import time
 
 import pytest
 import requests
+from servers import cli_server, threaded_server
 
 from mockserver.faults import FaultError, Faults, parse_latency
-from servers import cli_server, threaded_server
 
 PDNS = {"X-Authentication": "t"}
 CREATE = "/pdnsmanager/records/2/credentials"

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from servers import ROOT, cli_server
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"

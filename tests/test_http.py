@@ -6,7 +6,6 @@ import json
 
 import pytest
 import requests
-
 from servers import threaded_server
 
 PDNS = {"X-Authentication": "t"}

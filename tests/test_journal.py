@@ -158,3 +158,10 @@ def test_a_path_without_its_mount_is_pointed_at_the_api_that_has_it(client):
     assert "did you mean /awx/api/v2/users/1/credentials/?" in response.json["message"]
     entry = client.get("/__mock/requests?matched=false").json["requests"][-1]
     assert entry["unmatched"]["closest"] == "/awx/api/v2/users/1/credentials/"
+
+
+def test_a_body_filter_in_the_query_string_is_json(client):
+    create(client, description="wanted")
+    create(client, description="other")
+    assert client.get('/__mock/requests?body={"description":"wanted"}').json["count"] == 1
+    assert client.get("/__mock/requests?body=wanted").status_code == 400

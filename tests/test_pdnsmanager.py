@@ -6,7 +6,6 @@ Every response is also checked against the spec by the strict-mode app (see conf
 from __future__ import annotations
 
 import pytest
-
 from conftest import violations
 
 BASE = "/pdnsmanager"

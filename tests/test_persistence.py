@@ -8,9 +8,9 @@ import threading
 import time
 
 import requests
+from servers import cli_server
 
 from mockserver.persistence import StateFile
-from servers import cli_server
 
 PDNS = {"X-Authentication": "t"}
 

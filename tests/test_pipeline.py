@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from tiny import tiny_api
 
 from mockserver.fake import Fake
 from mockserver.messages import MockRequest
 from mockserver.pipeline import ContractDrift, Pipeline
 from mockserver.store import Store
-from tiny import tiny_api
 
 AUTH = {"authorization": "Bearer t"}
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tiny import tiny_spec_file
 
 from mockserver.fake import Fake
 from mockserver.messages import ApiError
 from mockserver.prefer import parse_prefer, steer
 from mockserver.spec import load_spec
-from tiny import tiny_spec_file
 
 
 def not_documented(operation, wanted):

@@ -15,15 +15,20 @@ from servers import ROOT, cli_server
 EXPECTED = re.compile(r"\s+#\s*→\s*(\d{3})\s*$")
 
 
-def readme_curls() -> list[str]:
-    """The curl commands of the README's ``sh`` code blocks, in order."""
+def readme_commands(prefix: str) -> list[str]:
+    """The commands of the README's ``sh`` code blocks that start with `prefix`, in order."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            if line.startswith("curl "):
+            if line.startswith(prefix):
                 commands.append(line)
     return commands
+
+
+def readme_curls() -> list[str]:
+    """The curl commands of the README, in order."""
+    return readme_commands("curl ")
 
 
 def test_the_readme_shows_the_two_commands_and_a_curl_per_api():
@@ -55,3 +60,14 @@ def test_every_readme_curl_works_as_pasted(tmp_path):
                 assert status == expected, f"{command}\nanswered {status}"
             else:
                 assert status.startswith("2"), f"{command}\nanswered {status}"
+
+
+def test_every_readme_verify_command_holds_against_a_live_mock(tmp_path):
+    commands = [c for c in readme_commands(".venv/bin/mockserver verify") if "127.0.0.1:8080" in c]
+    assert commands, "the README shows how to verify a server"
+    with cli_server() as (base, _):
+        port = base.rsplit(":", 1)[1]
+        for command in commands:
+            runnable = str(ROOT) + "/" + command.split("#")[0].replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+            result = subprocess.run(runnable, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"

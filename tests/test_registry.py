@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tiny import TinyBehavior, tiny_spec_file
 
 from mockserver import registry
 from mockserver.registry import load_apis, mount
 from mockserver.spec import SpecError, load_spec
-from tiny import TinyBehavior, tiny_spec_file
 
 
 @pytest.fixture

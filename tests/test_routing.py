@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tiny import TINY_SPEC, tiny_spec_file
+
 from mockserver.routing import NoRoute, RouteMatch, Router
 from mockserver.spec import load_spec
-from tiny import TINY_SPEC, tiny_spec_file
 
 
 def router(tmp_path, text=None):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tiny import TINY_SPEC, tiny_spec_file
 
 from mockserver.spec import SpecError, dereference, load_spec
-from tiny import TINY_SPEC, tiny_spec_file
 
 
 def test_loads_operations_with_compiled_validators(tmp_path):

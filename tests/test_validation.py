@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tiny import tiny_spec_file
 
 from mockserver.messages import MockRequest
 from mockserver.spec import load_spec
 from mockserver.validation import Violation, check_request, check_response, coerce
-from tiny import tiny_spec_file
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from drifting_provider import DRIFTS, DriftingProvider
 from servers import ROOT, free_port, threaded_server
 

@@ -12,8 +12,8 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from conftest import violations
+
 from mockserver.behaviors import versori
 from mockserver.behaviors.base import OperationContext
 from mockserver.fixtures import FixtureError

@@ -67,8 +67,14 @@ from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation, parse_json_body
-from .awx_inputs import (InputsError, check_inputs, display_inputs, merge_encrypted, parse_text,
-                         stored_inputs)
+from .awx_inputs import (
+    InputsError,
+    check_inputs,
+    display_inputs,
+    merge_encrypted,
+    parse_text,
+    stored_inputs,
+)
 from .base import ApiBehavior, OperationContext, Principal, handles
 
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
