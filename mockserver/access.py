@@ -27,8 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from .auth import Credential
 
 ROLES = ("admin", "user")
@@ -53,7 +51,6 @@ SCHEMA = {
                            **_GRANT}}},
     },
 }
-VALIDATOR = Draft202012Validator(SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,11 @@ class AccessList:
     @classmethod
     def from_doc(cls, doc: Any) -> "AccessList":
         """Build from a scenario's ``auth`` block; ValueError("field X: why") when malformed."""
-        errors = sorted(VALIDATOR.iter_errors(doc), key=lambda e: list(e.absolute_path))
+        from jsonschema import (
+            Draft202012Validator,  # only scenarios that declare auth need it
+        )
+
+        errors = sorted(Draft202012Validator(SCHEMA).iter_errors(doc), key=lambda e: list(e.absolute_path))
         if errors:
             path = ".".join(str(p) for p in errors[0].absolute_path)
             raise ValueError(f"field auth{'.' + path if path else ''}: {errors[0].message}")

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
-from flask import Flask
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wrappers import Request
+import orjson
 
-from . import control, cors
+from . import cors
 from .fake import utcnow
 from .faults import FaultRule
-from .journal import Entry, describe_body, mask_fields, mask_headers
+from .journal import Entry
 from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .registry import MountedApi
 from .runtime import MockConfig, MockRuntime
 from .server import DroppedConnection
+from .wsgi_request import read_request
 
 log = logging.getLogger("mockserver.access")
 
@@ -44,18 +44,37 @@ def status_line(status: int) -> str:
 def encode_json(body) -> bytes:
     """Compact UTF-8 JSON, as the real APIs send.
 
-    A lone surrogate (valid in a JSON string escape, not in UTF-8) is written back as
-    the same ``\\udXXX`` escape instead of failing the whole response.
+    orjson does the work; what it refuses (a lone surrogate, valid in a JSON string
+    escape but not in UTF-8; an integer beyond 64 bits) goes through the standard
+    library, which writes the surrogate back as the same ``\\udXXX`` escape.
     """
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
 class MockApp:
-    """WSGI middleware: dispatch to an API's pipeline or fall through to Flask."""
+    """WSGI application: API traffic to the pipeline, the control API to Flask.
 
-    def __init__(self, runtime: MockRuntime, flask_wsgi):
+    Given no Flask app, it builds the control app on the first control call: Flask and
+    its templates are a good part of the start-up time, and a server that is only
+    polled for health never needs them (health is answered here directly).
+    """
+
+    def __init__(self, runtime: MockRuntime, flask_wsgi=None):
         self.runtime = runtime
-        self.flask_wsgi = flask_wsgi
+        self._flask_wsgi = flask_wsgi
+        self._flask_lock = threading.Lock()
+
+    @property
+    def flask_wsgi(self):
+        """The control app's WSGI callable, built on first use."""
+        if self._flask_wsgi is None:
+            with self._flask_lock:
+                if self._flask_wsgi is None:
+                    self._flask_wsgi = control_app(self.runtime).wsgi_app
+        return self._flask_wsgi
 
     def __call__(self, environ, start_response):
         # WSGI hands the path over as Latin-1 text of the raw bytes; clients send UTF-8.
@@ -67,6 +86,8 @@ class MockApp:
                 return [b""]
             start_response("204 No Content", cors.preflight_headers(environ))
             return [b""]
+        if path == "/__mock/health" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return self._health(environ, start_response)
         api, mount, inner = self._resolve(path)
         if api is None:
             if path != "/" and not path.startswith("/__mock"):
@@ -120,14 +141,12 @@ class MockApp:
             id=journal.next_id(), time=utcnow(), method=request.method, path=request.mount + request.path,
             query=request.query, api=api.api_id if api is not None else None,
             operation=outcome.operation.operation_id if outcome.operation is not None else None,
-            status=status, duration_ms=elapsed_ms,
-            request_headers=mask_headers(request.headers, credential_headers),
-            request_body=describe_body(request.body, request.content_type, secret_fields),
-            response_headers=dict(reply.headers),
-            response_body=mask_fields(reply.body, api.response_secret_fields) if api is not None else reply.body,
-            violations=[v.as_dict() for v in outcome.violations],
-            fault=rule.as_dict() if rule is not None else None,
-            unmatched=outcome.unmatched,
+            status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,
+            raw_request_body=request.body, content_type=request.content_type,
+            raw_response_body=reply.body, response_headers=reply.headers, violations=outcome.violations,
+            fault=rule.as_dict() if rule is not None else None, unmatched=outcome.unmatched,
+            secret_fields=secret_fields, credential_headers=credential_headers,
+            response_secret_fields=api.response_secret_fields if api is not None else frozenset(),
         ))
 
     def _record_unrouted(self, environ, path: str) -> None:
@@ -152,23 +171,7 @@ class MockApp:
         return api, f"/{head}", "/" + rest
 
     def _read(self, environ, mount: str, inner: str) -> tuple[MockRequest, bool]:
-        wz = Request(environ)
-        wz.max_content_length = self.runtime.config.max_body
-        oversized = False
-        try:
-            body = wz.get_data(cache=False)
-        except RequestEntityTooLarge:
-            body, oversized = b"", True
-        request = MockRequest(
-            method=wz.method.upper(),
-            path=inner,
-            query={key: wz.args.getlist(key) for key in wz.args},
-            headers={key.lower(): value for key, value in wz.headers.items()},
-            cookies=dict(wz.cookies),
-            body=body,
-            mount=mount,
-        )
-        return request, oversized
+        return read_request(environ, mount, inner, self.runtime.config.max_body)
 
     def _render(self, outcome: Outcome) -> tuple[int, list[tuple[str, str]], bytes]:
         reply = outcome.reply
@@ -188,6 +191,14 @@ class MockApp:
         """HEAD gets the headers of a GET (Content-Length included) and no body."""
         return [b""] if method == "HEAD" else [payload]
 
+    def _health(self, environ, start_response):
+        """``GET /__mock/health``: 200 with the APIs served (open even with an admin token)."""
+        payload = encode_json({"status": "ok", "apis": list(self.runtime.apis), "seed": self.runtime.seed})
+        extra = cors.response_headers(environ) if "HTTP_ORIGIN" in environ and cors.from_loopback(environ) else []
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                                  *extra])
+        return self._for_method(environ.get("REQUEST_METHOD", "GET"), payload)
+
     def _flask(self, environ, start_response):
         """Control API and index: Flask, plus CORS headers for pages of this machine only."""
         extra = cors.response_headers(environ) if "HTTP_ORIGIN" in environ and cors.from_loopback(environ) else []
@@ -198,16 +209,31 @@ class MockApp:
         return self.flask_wsgi(environ, with_cors)
 
 
-def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | None = None) -> Flask:
-    """Build a mock server app: all APIs loaded, fixtures applied, control API mounted.
+def control_app(runtime: MockRuntime):
+    """The Flask app of the control API (``/__mock/``, ``GET /``) for a runtime."""
+    from flask import Flask
 
-    `apis` lets tests reuse specs loaded once instead of compiling them for every app.
-    """
-    config = config or MockConfig()
-    runtime = MockRuntime(config, apis)
+    from . import control
+
     app = Flask("mockserver")
     app.json.sort_keys = False
     app.extensions["mockserver"] = runtime
     control.install(app)
+    return app
+
+
+def create_wsgi(config: MockConfig | None = None) -> MockApp:
+    """The app ``mockserver run`` serves: everything loaded but Flask, which comes on demand."""
+    return MockApp(MockRuntime(config or MockConfig()))
+
+
+def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | None = None):
+    """Build a mock server as a Flask app (so ``app.test_client()`` works in tests).
+
+    All APIs loaded, fixtures applied, control API mounted. `apis` lets tests reuse
+    specs loaded once instead of compiling them for every app.
+    """
+    runtime = MockRuntime(config or MockConfig(), apis)
+    app = control_app(runtime)
     app.wsgi_app = MockApp(runtime, app.wsgi_app)  # type: ignore[method-assign]
     return app

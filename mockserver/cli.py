@@ -47,7 +47,7 @@ def main() -> None:
 def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, journal_size, latency,
         admin_token, quiet):
     """Serve the APIs over HTTP until interrupted."""
-    from .app import create_app
+    from .app import create_wsgi
     from .faults import FaultError, parse_latency
     from .server import make_server, run_until_interrupted
 
@@ -65,7 +65,7 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     if fixtures:
         config.fixtures = list(fixtures)
     try:
-        app = create_app(config)
+        app = create_wsgi(config)
     except (SpecError, FixtureError, PersistError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -73,7 +73,7 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror} "
                                    f"(choose another port, e.g. make run PORT=9000)") from exc
-    runtime = app.extensions["mockserver"]
+    runtime = app.runtime
     base = f"http://{host}:{server.effective_port}"
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")

@@ -20,8 +20,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import jsonschema_rs
 from faker import Faker
-from jsonschema import Draft202012Validator
 
 
 def iso(moment: datetime, *, millis: bool = False) -> str:
@@ -128,7 +128,7 @@ class _Generator:
         base, conditions = _split(schema)
         value = self._plain(base, depth, name)
         for condition in conditions:
-            branch = condition.get("then") if Draft202012Validator(condition["if"]).is_valid(value) \
+            branch = condition.get("then") if jsonschema_rs.is_valid(condition["if"], value) \
                 else condition.get("else")
             if branch and isinstance(value, dict):
                 value = self._apply(value, base, branch, depth)

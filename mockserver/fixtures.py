@@ -29,6 +29,7 @@ import yaml
 from .access import AccessList
 from .fake import Fake
 from .registry import MountedApi
+from .spec import SAFE_LOADER
 from .store import DuplicateKeyError, Store
 from .validation import schema_violations
 
@@ -66,7 +67,7 @@ def parse_document(text: str, *, aliases: bool = True) -> Any:
     except RecursionError as exc:
         raise yaml.YAMLError("the document is nested too deeply") from exc
     try:
-        return yaml.load(text, Loader=yaml.SafeLoader if aliases else _NoAliasLoader)
+        return yaml.load(text, Loader=SAFE_LOADER if aliases else _NoAliasLoader)
     except RecursionError as exc:
         raise yaml.YAMLError("the document is nested too deeply") from exc
 

@@ -11,7 +11,19 @@ import time
 import uuid
 from datetime import datetime
 
-from ulid import ULID
+
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid(millis: int, randomness: int) -> str:
+    """A ULID: a 48-bit millisecond timestamp and 80 random bits, in Crockford base32.
+
+    Written out here (the spec fits in a line) because the ULID packages import
+    importlib.metadata at start-up, which costs more than all of this.
+    """
+    value = (millis & ((1 << 48) - 1)) << 80 | (randomness & ((1 << 80) - 1))
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 class IntegerIds:
@@ -52,7 +64,7 @@ class UlidIds:
     def next(self, at: datetime | None = None) -> str:
         """A new ULID for `at` (default: now)."""
         millis = int((at.timestamp() if at else time.time()) * 1000)
-        return str(ULID(millis.to_bytes(6, "big") + self._rng.getrandbits(80).to_bytes(10, "big")))
+        return ulid(millis, self._rng.getrandbits(80))
 
     def observe(self, key) -> None:
         """ULIDs never collide in practice; nothing to remember."""

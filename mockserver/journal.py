@@ -58,7 +58,12 @@ def describe_body(raw: bytes, content_type: str, secret_names: frozenset[str]) -
 
 @dataclass
 class Entry:
-    """One recorded request and what it got."""
+    """One recorded request and what it got.
+
+    Recording happens on every request, so an entry keeps references (the raw body,
+    the headers, the reply's body) and masks them only when someone reads it: masking
+    costs nothing for the many entries nobody looks at.
+    """
 
     id: int
     time: datetime
@@ -69,13 +74,37 @@ class Entry:
     operation: str | None
     status: int | None  # None: the connection was dropped on purpose
     duration_ms: float
-    request_headers: dict[str, str]
-    request_body: Any
+    raw_request_headers: dict[str, str]
+    raw_request_body: bytes
+    content_type: str = ""
+    raw_response_body: Any = None
     response_headers: dict[str, str] = field(default_factory=dict)
-    response_body: Any = None
-    violations: list[dict] = field(default_factory=list)
+    violations: list = field(default_factory=list)
     fault: dict | None = None
     unmatched: dict | None = None
+    secret_fields: frozenset[str] = frozenset()
+    response_secret_fields: frozenset[str] = frozenset()
+    credential_headers: frozenset[str] = frozenset()
+    _masked_body: Any = field(default=None, repr=False)
+    _masked: bool = field(default=False, repr=False)
+
+    @property
+    def request_body(self) -> Any:
+        """The request body with secrets masked (JSON), or a note of its size."""
+        if not self._masked:
+            self._masked_body = describe_body(self.raw_request_body, self.content_type, self.secret_fields)
+            self._masked = True
+        return self._masked_body
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        """The request headers with credentials masked."""
+        return mask_headers(self.raw_request_headers, self.credential_headers)
+
+    @property
+    def response_body(self) -> Any:
+        """The response body as sent, with any secret the API returns (a token) masked."""
+        return mask_fields(self.raw_response_body, self.response_secret_fields)
 
     def as_dict(self) -> dict:
         """The entry as the control API shows it."""
@@ -85,7 +114,7 @@ class Entry:
             "durationMs": round(self.duration_ms, 3),
             "request": {"headers": self.request_headers, "body": self.request_body},
             "response": {"headers": self.response_headers, "body": self.response_body},
-            "violations": self.violations,
+            "violations": [v.as_dict() if hasattr(v, "as_dict") else v for v in self.violations],
         }
         if self.fault is not None:
             out["fault"] = self.fault

@@ -25,15 +25,15 @@ The `x-mock-*` extensions a spec may carry are collected as plain data:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
+# libyaml's C parser when PyYAML has it (specs load several times faster), else pure Python.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -62,13 +62,61 @@ def secret_names(schema: Any, marks: tuple[str, ...] = ("writeOnly", "x-mock-sec
     return found
 
 
-def compile_schema(schema: dict, where: str) -> Draft202012Validator:
+class SchemaValidator:
+    """A compiled schema: a fast yes/no in Rust, and every violation in Python when "no".
+
+    Almost every value a mock sees is valid, and jsonschema-rs answers "valid?" many
+    times faster than jsonschema; only an invalid value needs the detailed errors
+    (paths, keywords, messages), which the Python validator gives, built on first use.
+    Both check formats, and a test keeps their verdicts equal on every spec's schemas.
+    """
+
+    __slots__ = ("schema", "_fast", "_python")
+
+    def __init__(self, schema: dict):
+        self.schema = schema
+        self._fast = jsonschema_rs.validator_for(schema, validate_formats=True)
+        self._python = None
+
+    @property
+    def python(self):
+        """The jsonschema validator, for the errors of an invalid value (imported on first use:
+        a server that only sees valid requests never loads jsonschema)."""
+        if self._python is None:
+            from jsonschema import Draft202012Validator
+
+            self._python = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return self._python
+
+    def is_valid(self, instance: Any) -> bool:
+        """True when the value satisfies the schema."""
+        try:
+            return self._fast.is_valid(instance)
+        except (ValueError, TypeError, OverflowError):  # beyond what Rust holds (huge ints): ask Python
+            return self.python.is_valid(instance)
+
+    def iter_errors(self, instance: Any):
+        """Every violation, as jsonschema ValidationErrors (none for a valid value)."""
+        if self.is_valid(instance):
+            return iter(())
+        return self.python.iter_errors(instance)
+
+
+def compile_schema(schema: dict, where: str) -> SchemaValidator:
     """Build a validator for an already dereferenced schema, failing loudly if it is bad."""
+    if not jsonschema_rs.meta.is_valid(schema):
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:  # the Python meta-validator explains what is wrong
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise SpecError(f"{where}: invalid JSON Schema: {exc.message}") from exc
+        raise SpecError(f"{where}: invalid JSON Schema")
     try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise SpecError(f"{where}: invalid JSON Schema: {exc.message}") from exc
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return SchemaValidator(schema)
+    except ValueError as exc:
+        raise SpecError(f"{where}: invalid JSON Schema: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -79,7 +127,7 @@ class Parameter:
     location: str
     required: bool
     schema: dict
-    validator: Draft202012Validator
+    validator: SchemaValidator
 
 
 @dataclass(frozen=True)
@@ -88,7 +136,7 @@ class RequestBody:
 
     required: bool
     schemas: dict[str, dict]
-    validators: dict[str, Draft202012Validator]
+    validators: dict[str, SchemaValidator]
     examples: tuple = ()  # the spec's request examples (values), first media type
 
     def schema(self) -> dict:
@@ -114,7 +162,7 @@ class ResponseSpec:
     description: str
     media_type: str | None
     schema: dict | None
-    validator: Draft202012Validator | None
+    validator: SchemaValidator | None
     examples: dict[str, Any]
     headers: tuple[ResponseHeader, ...] = ()
 
@@ -177,7 +225,7 @@ class CollectionLayout:
     indexes: tuple[str, ...]
     references: dict[str, str]  # field -> parent collection it must name
     schema: dict | None
-    validator: Draft202012Validator | None
+    validator: SchemaValidator | None
     survives_reset: bool = False  # e.g. login sessions: a reset restores data, not logins
 
 
@@ -242,7 +290,7 @@ def dereference(document: dict, source: Path) -> dict:
             return [walk(v, active) for v in node]
         return node
 
-    return walk(copy.deepcopy(document), ())
+    return walk(document, ())  # walk builds new containers: the input is never changed
 
 
 def _examples_of(media: dict) -> dict[str, Any]:
@@ -333,7 +381,7 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
     path = Path(path)
     api_id = api_id or path.stem
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read spec: {exc}") from exc
     if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3.1"):

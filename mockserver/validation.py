@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema.exceptions import ValidationError, best_match
+import orjson
 
 from .messages import MockRequest
 from .spec import Operation, Parameter
@@ -66,13 +66,15 @@ def _pointer(parts) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _leaf_error(error: ValidationError) -> ValidationError:
+def _leaf_error(error):
     """For oneOf/anyOf failures, the most relevant sub-error explains more than the summary.
 
     A branch that fails only because the value has another JSON type (an array sent
     where one branch wants an object) says nothing useful; the branches written for the
     value's own type do.
     """
+    from jsonschema.exceptions import best_match  # only an invalid value gets here
+
     while error.context:
         same_type = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
         deeper = best_match(same_type or error.context)
@@ -82,7 +84,7 @@ def _leaf_error(error: ValidationError) -> ValidationError:
     return error
 
 
-def _message(error: ValidationError) -> str:
+def _message(error) -> str:
     """The error message with the value in JSON's words, and hidden when it is a secret.
 
     jsonschema's messages start with the offending value as Python writes it. Strings
@@ -181,7 +183,16 @@ def _check_parameters(operation: Operation, request: MockRequest, path_params: d
 
 
 def parse_json_body(data: bytes) -> tuple[Any, Violation | None]:
-    """Decode a JSON body; a decoding problem becomes a 'parse' violation, never an exception."""
+    """Decode a JSON body; a decoding problem becomes a 'parse' violation, never an exception.
+
+    orjson reads almost every body; what it refuses (NaN, integers beyond 64 bits, lone
+    surrogate escapes, invalid input) is read again by the standard library, which
+    accepts what JSON allows and explains what it does not.
+    """
+    try:
+        return orjson.loads(data), None
+    except (orjson.JSONDecodeError, RecursionError):
+        pass
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

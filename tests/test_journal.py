@@ -121,7 +121,8 @@ def test_matcher_unit():
     moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
     entry = Entry(id=7, time=moment, method="POST", path="/awx/api/v2/users/1/credentials/", query={},
                   api="awx", operation="createUserCredential", status=201, duration_ms=1.0,
-                  request_headers={}, request_body={"name": "n", "inputs": {"username": "u"}, "tags": [1, 2]})
+                  raw_request_headers={}, content_type="application/json",
+                  raw_request_body=b'{"name": "n", "inputs": {"username": "u"}, "tags": [1, 2]}')
     assert Matcher.from_mapping({"body": {"inputs": {"username": "u"}}})(entry)
     assert Matcher.from_mapping({"body": {"tags": [2]}})(entry)
     assert not Matcher.from_mapping({"body": {"name": "other"}})(entry)

@@ -88,3 +88,12 @@ def test_store_counts_and_swaps_contents():
     assert store.counts() == {"tiny": {"things": 1}}
     store.replace_with(other)
     assert store.counts() == {"tiny": {"things": 0}}
+
+
+def test_ulids_are_crockford_base32_of_time_and_randomness():
+    from mockserver.ids import ulid
+
+    assert ulid(0, 0) == "0" * 26
+    assert ulid((1 << 48) - 1, (1 << 80) - 1) == "7" + "Z" * 25
+    assert ulid(1469918176385, 0)[:10] == "01ARYZ6S41"  # the ULID spec's own example timestamp
+    assert sorted([ulid(2, 0), ulid(1, 5), ulid(3, 1)]) == [ulid(1, 5), ulid(2, 0), ulid(3, 1)]

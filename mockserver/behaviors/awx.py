@@ -59,9 +59,6 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from ..fake import Fake, iso
 from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
@@ -197,6 +194,11 @@ def _ssh_string(data: bytes) -> bytes:
 
 def openssh_ed25519_key(seed: bytes, checkint: int, comment: str) -> str:
     """An unencrypted OpenSSH ed25519 private key, built byte for byte so a seed repeats it."""
+    from cryptography.hazmat.primitives import (
+        serialization,  # only generated keys need it
+    )
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     private = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     public_blob = _ssh_string(b"ssh-ed25519") + _ssh_string(public)

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import urllib.parse
 from typing import Any
 
+import jsonschema_rs
 import yaml
-from jsonschema import Draft4Validator, FormatChecker
-from jsonschema.exceptions import FormatError
 
 ENCRYPTED = "$encrypted$"
 ASK = "ASK"
@@ -276,36 +276,78 @@ def has_encrypted_key(data: Any) -> bool:
 
 
 # --- formats AWX registers on its schema validator --------------------------------------------
-FORMATS = FormatChecker(formats=())
+class FormatProblem(ValueError):
+    """A value that breaks one of AWX's own formats; the message is AWX's."""
 
 
-@FORMATS.checks("ssh_private_key")
-def _ssh_private_key(value: Any) -> bool:
+def _ssh_private_key(value: Any) -> None:
     if not isinstance(value, str) or not value or value == ENCRYPTED:
-        return True
+        return
     try:
         check_private_key(value.replace(r"\u003d", "="))
     except PemError as error:
-        raise FormatError(str(error)) from None
-    return True
+        raise FormatProblem(str(error)) from None
 
 
-@FORMATS.checks("vault_id")
-def _vault_id(value: Any) -> bool:
+def _vault_id(value: Any) -> None:
     if isinstance(value, str) and "@" in value:
-        raise FormatError("@ is not an allowed character")
-    return True
+        raise FormatProblem("@ is not an allowed character")
 
 
-@FORMATS.checks("url")
-def _url(value: Any) -> bool:
+def _url(value: Any) -> None:
     if not isinstance(value, str):
-        return True
+        return
     parsed = urllib.parse.urlparse(value)
     if parsed.scheme == "":
-        raise FormatError("Invalid URL: Missing url scheme (http, https, etc.)")
+        raise FormatProblem("Invalid URL: Missing url scheme (http, https, etc.)")
     if parsed.netloc == "":
-        raise FormatError(f"Invalid URL: {value}")
+        raise FormatProblem(f"Invalid URL: {value}")
+
+
+FORMAT_CHECKS = {"ssh_private_key": _ssh_private_key, "vault_id": _vault_id, "url": _url}
+
+
+def _for_jsonschema(check):
+    """A format check as jsonschema's FormatChecker wants it (FormatError with AWX's message)."""
+
+    def run(value: Any) -> bool:
+        from jsonschema.exceptions import FormatError
+
+        try:
+            check(value)
+        except FormatProblem as problem:
+            raise FormatError(str(problem)) from None
+        return True
+
+    return run
+
+
+@functools.cache
+def _formats():
+    """AWX's format checker, built on first use (jsonschema loads only for invalid inputs)."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, check in FORMAT_CHECKS.items():
+        checker.checks(name)(_for_jsonschema(check))
+    return checker
+
+
+def _quickly_valid(schema: dict, inputs: dict) -> bool:
+    """True when the inputs surely pass: the schema (in Rust) and AWX's formats (here).
+
+    Almost every stored or sent credential does; only the others need jsonschema's
+    detailed errors.
+    """
+    if not jsonschema_rs.Draft4Validator(schema).is_valid(inputs):
+        return False
+    for name, field_schema in schema["properties"].items():
+        check = FORMAT_CHECKS.get(field_schema.get("format", ""))
+        if check is not None and name in inputs:
+            try:
+                check(inputs[name])
+            except FormatProblem:
+                return False
     return True
 
 
@@ -343,7 +385,12 @@ def _schema_errors(credential_type: dict, inputs: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     labels = {f["id"]: f.get("label", f["id"]) for f in fields_of(credential_type)}
     secrets = set(secret_fields(credential_type))
-    validator = Draft4Validator(input_schema(credential_type), format_checker=FORMATS)
+    schema = input_schema(credential_type)
+    if _quickly_valid(schema, inputs):
+        return {}
+    from jsonschema import Draft4Validator
+
+    validator = Draft4Validator(schema, format_checker=_formats())
     for error in validator.iter_errors(inputs):
         if error.validator == "dependencies":
             # "'a' is a dependency of 'b'": AWX names the field that may not be set alone.

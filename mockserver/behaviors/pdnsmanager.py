@@ -15,10 +15,6 @@ from __future__ import annotations
 import math
 import secrets
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from ..fake import Fake
 from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
@@ -36,6 +32,9 @@ NO_MATCHING_CREDENTIAL = "No matching credential found."
 
 def is_public_key(text: str) -> bool:
     """True for a PEM public key or a PEM certificate (what openssl_pkey_get_public takes)."""
+    from cryptography import x509  # imported on first use: start-up stays quick
+    from cryptography.hazmat.primitives import serialization
+
     data = text.encode("utf-8", "replace")
     try:
         serialization.load_pem_public_key(data)
@@ -240,6 +239,9 @@ class Behavior(ApiBehavior):
         entity = {"record": fake.rng.choice(records) if records else 1,
                   "description": fake.faker.sentence(nb_words=4).rstrip(".")}
         if fake.rng.random() < 0.5:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ed25519
+
             seed = fake.rng.getrandbits(256).to_bytes(32, "big")
             public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key()
             entity.update(type="key", key=public.public_bytes(
