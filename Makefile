@@ -8,9 +8,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test contract install clean
+.PHONY: run test contract bench install clean
 
 run: $(STAMP)
+	$(BIN)/python -m compileall -q mockserver  # bytecode on disk: a faster start (cheap when current)
 	$(BIN)/mockserver run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
@@ -19,6 +20,18 @@ test: $(STAMP)
 # Start a mock and verify all five APIs against their specs (the suite runs this too).
 contract: $(STAMP)
 	$(BIN)/mockserver verify --api all --mock --junit contract-report.xml
+
+# Measure the mock against a bare Flask app and Stoplight Prism; writes bench/results.md.
+# wrk comes from Debian's packages, Prism from npm (into bench/.prism), both on first use.
+PRISM := bench/.prism/node_modules/.bin/prism
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bench: $(STAMP) $(PRISM)
+	command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python -m compileall -q mockserver bench
+	$(BIN)/python -m bench
+
+$(PRISM):
+	npm install --prefix bench/.prism --no-audit --no-fund --loglevel=error @stoplight/prism-cli@5.16.0
 
 install: $(STAMP)
 
@@ -30,4 +43,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info bench/.prism

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -35,7 +36,7 @@ def main() -> None:
 @click.option("--specs", "spec_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Directory holding <api>.yaml specs (default: the project's specs/).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Worker threads of the WSGI server.")
+              help="Requests that may wait at once while latency faults apply (others run on one thread).")
 @click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Start from this file when it exists, and save the data to it after every change.")
 @click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(0, 1_000_000),
@@ -47,9 +48,10 @@ def main() -> None:
 def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, journal_size, latency,
         admin_token, quiet):
     """Serve the APIs over HTTP until interrupted."""
+    gc.disable()  # loading builds long-lived objects only: collecting meanwhile is wasted time
     from .app import create_wsgi
     from .faults import FaultError, parse_latency
-    from .server import make_server, run_until_interrupted
+    from .server import check_bindable, free_port, run_until_interrupted
 
     if not is_loopback(host) and not admin_token:
         raise click.UsageError(f"--host {host} is reachable from other machines, and the control API "
@@ -69,19 +71,23 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     except (SpecError, FixtureError, PersistError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        server = make_server(app, host, port, threads)
+        port = port or free_port(host)
+        check_bindable(host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror} "
                                    f"(choose another port, e.g. make run PORT=9000)") from exc
     runtime = app.runtime
-    base = f"http://{host}:{server.effective_port}"
+    base = f"http://{host}:{port}"
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")
     click.echo(f"  control API: {base}/__mock/health   (seed {runtime.seed})")
     if state_file:
         click.echo(f"  state file: {state_file}")
-    click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
-    run_until_interrupted(server)
+    gc.freeze()  # the loaded specs and data are long-lived: later collections need not walk them
+    gc.enable()
+    run_until_interrupted(app, host, port, threads,
+                          on_listening=lambda: click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)"))
+
 
 @main.command()
 @click.option("--api", "api_ids", multiple=True, required=True,

@@ -31,6 +31,7 @@ from .fake import Fake
 from .registry import MountedApi
 from .spec import SAFE_LOADER
 from .store import DuplicateKeyError, Store
+from .yamlcache import load_cached
 from .validation import schema_violations
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -76,7 +77,7 @@ def read_fixture(path: Path) -> tuple[str, dict]:
     """Read a fixture file (JSON, or YAML with the safe loader); returns (source, document)."""
     path = Path(path)
     try:
-        document = parse_document(path.read_text(encoding="utf-8"))
+        document = load_cached(path.read_bytes(), parse_document)
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:

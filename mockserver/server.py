@@ -1,55 +1,258 @@
-"""Serve an app with a production-grade, multi-threaded WSGI server (waitress).
+"""Serve the mock over HTTP: granian's Rust HTTP server, one process, one event loop.
 
-One process, many threads: the state lives in this process's memory, so the server must
-never fork workers. Waitress is pure Python, needs no compiler and is thread-based.
+Why this shape (measured with ``make bench``, see bench/results.md):
+
+- The state lives in this process's memory, so there is exactly one process and no forked
+  workers.
+- With the GIL, one thread running all the Python work is the fastest arrangement: each
+  extra thread that competes for the interpreter adds hand-offs and a long latency tail
+  (thread-pool WSGI servers such as waitress reached less than half the throughput).
+  So every ordinary request runs inline on the event loop's thread.
+- A request that is told to wait (a latency fault, ``--latency``) must not hold back the
+  others, so while any latency can apply, requests run on a small thread pool instead and
+  their sleeps overlap.
+- A dropped-connection fault closes the client's socket without writing a byte: granian
+  gives the application no handle on its sockets, so `drop_connection` finds the socket
+  of this very connection by its two addresses and shuts it down (Linux and macOS).
+
+The application itself stays a plain WSGI callable (Flask's test client drives it in the
+unit tests); `RsgiBridge` adapts it to granian's RSGI interface.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+import os
+import signal
+import socket
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from waitress import wasyncore
-from waitress.channel import ClientDisconnected
-from waitress.server import create_server
+log = logging.getLogger("mockserver.server")
+
+# Bodies over this are never read into memory: the app answers them with its own 413
+# (1 MiB per API request, 64 MiB for the control API), seeing only the declared length.
+MAX_BODY_READ = 80 * 1024 * 1024
+
+# Headers a client may repeat, joined as RFC 9110 says (Cookie with "; ", the rest with ", ").
+_JOINERS = {"cookie": "; "}
 
 
-class DroppedConnection(ClientDisconnected):
-    """Raised by the app to close the connection without any answer (a fault).
+class DroppedConnection(Exception):
+    """Raised by the app to close the connection without any answer (a fault)."""
 
-    Waitress closes the socket without writing a byte when the app raises its
-    ClientDisconnected; this is the one place that knows the server does so.
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on `host` right now."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def drop_connection(client: str, server: str) -> bool:
+    """Shut down the accepted socket between `client` and `server` ("host:port" each).
+
+    Scans this process's open descriptors for the TCP socket with exactly these two
+    ends; its shutdown sends the FIN at once, whatever the HTTP server does next. Only
+    dropped-connection faults call this, so the scan's cost never touches normal traffic.
+    """
+    want_peer, want_local = _split_address(client), _split_address(server)
+    fd_dir = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    for name in os.listdir(fd_dir):
+        try:
+            probe = socket.socket(fileno=os.dup(int(name)))
+        except (OSError, ValueError):
+            continue
+        try:
+            if (probe.type == socket.SOCK_STREAM and probe.getpeername()[:2] == want_peer
+                    and probe.getsockname()[1] == want_local[1]):
+                probe.shutdown(socket.SHUT_RDWR)
+                return True
+        except OSError:
+            pass
+        finally:
+            probe.close()
+    return False
+
+
+class RsgiBridge:
+    """Run a WSGI app under granian's RSGI interface (see the module docstring for why).
+
+    `may_wait` is asked per request: when it says True the request runs on the thread
+    pool, so a sleep inside the app delays that request only.
     """
 
+    def __init__(self, wsgi_app, may_wait=None, threads: int = 8):
+        self.wsgi_app = wsgi_app
+        self.may_wait = may_wait or (lambda: False)
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockserver-wait")
 
-def make_server(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
-    """A bound, not yet running server (``port=0`` picks a free port: see ``.effective_port``)."""
-    return create_server(app, host=host, port=port, threads=threads, ident="mockserver",
-                         # Above the app's own limits (1 MiB per API request, 64 MiB for the
-                         # control API), so the app answers them as JSON in the right format.
-                         max_request_body_size=80 * 1024 * 1024, clear_untrusted_proxy_headers=True)
+    async def __rsgi__(self, scope, protocol) -> None:
+        environ = await self._environ(scope, protocol)
+        try:
+            if self.may_wait():
+                loop = asyncio.get_running_loop()
+                status, headers, body = await loop.run_in_executor(self.pool, self._call, environ)
+            else:
+                status, headers, body = self._call(environ)
+        except DroppedConnection as exc:
+            log.info("%s", exc)
+            drop_connection(scope.client, scope.server)
+            protocol.response_empty(500, [])  # never reaches the client: its socket is shut
+            return
+        protocol.response_bytes(status, headers, body)
+
+    def _call(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+        captured: list = []
+
+        def start_response(status: str, headers, exc_info=None):
+            captured[:] = [int(status[:3]), headers]
+
+        chunks = self.wsgi_app(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return captured[0], list(captured[1]), body
+
+    @staticmethod
+    async def _environ(scope, protocol) -> dict:
+        """The WSGI environ of an RSGI request, body read (up to `MAX_BODY_READ`)."""
+        server_host, server_port = _split_address(scope.server)
+        environ = {
+            "REQUEST_METHOD": scope.method,
+            "SCRIPT_NAME": "",
+            # WSGI carries the path as Latin-1 text of its bytes; the app decodes UTF-8 itself.
+            "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
+            "QUERY_STRING": scope.query_string,
+            "SERVER_NAME": server_host,
+            "SERVER_PORT": str(server_port),
+            "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+            "REMOTE_ADDR": _split_address(scope.client)[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scope.scheme,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+        }
+        for name, value in scope.headers.items():
+            if name == "content-type":
+                environ["CONTENT_TYPE"] = value
+            elif name == "content-length":
+                environ["CONTENT_LENGTH"] = value
+            else:
+                key = "HTTP_" + name.upper().replace("-", "_")
+                environ[key] = f"{environ[key]}{_JOINERS.get(name, ', ')}{value}" if key in environ else value
+        environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol))
+        return environ
 
 
-def run_until_interrupted(server) -> None:
-    """Serve until Ctrl-C or SIGTERM, then close the listening socket."""
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+async def _read_body(environ: dict, protocol) -> bytes:
+    declared = environ.get("CONTENT_LENGTH", "").strip()
+    if declared.isdigit():
+        return b"" if int(declared) > MAX_BODY_READ or declared == "0" else await protocol()
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS", "DELETE") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return b""
+    body = bytearray()
+    async for chunk in protocol:  # chunked: stop as soon as it is past the limit
+        body += chunk
+        if len(body) > MAX_BODY_READ:
+            break
+    return bytes(body)
 
 
-def stop(server, thread, timeout: float = 10.0) -> None:
-    """Stop a server that runs in another thread, cleanly.
+def _granian_server(bridge: RsgiBridge, host: str, port: int):
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
 
-    Closing its sockets from here would race the select() of its loop; instead the
-    close runs inside the loop itself (a trigger thunk), which then ends for want of
-    sockets, and the worker threads are shut down after it.
+    # granian warns that embedding is experimental on every start; the warning is not for our users.
+    logging.getLogger("_granian").setLevel(logging.ERROR)
+    return Server(bridge, address=host, port=port, interface=Interfaces.RSGI, websockets=False,
+                  log_enabled=False, backlog=1024)
+
+
+def _bridge(app, threads: int) -> RsgiBridge:
+    # A MockApp carries its runtime; the Flask app of create_app() keeps it as an extension.
+    runtime = getattr(app, "runtime", None) or getattr(app, "extensions", {}).get("mockserver")
+    may_wait = runtime.faults.may_delay if runtime is not None else None
+    return RsgiBridge(app, may_wait, threads)
+
+
+def check_bindable(host: str, port: int) -> None:
+    """Raise OSError now when `host:port` cannot be listened on (granian would only log it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+async def _until_listening(host: str, port: int, serving: asyncio.Future) -> None:
+    """Return once `host:port` accepts connections (or the server has already stopped)."""
+    while not serving.done():
+        try:
+            _, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            await asyncio.sleep(0.005)
+            continue
+        writer.close()
+        return
+
+
+def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8,
+                          on_listening=None) -> None:
+    """Serve `app` in this thread until Ctrl-C or SIGTERM, then end the process (status 0).
+
+    `on_listening()` is called once the port accepts connections, so whatever it announces
+    is already true.
     """
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(timeout)
-    server.task_dispatcher.shutdown()
+    server = _granian_server(_bridge(app, threads), host, port)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, server.stop)
+        serving = asyncio.ensure_future(server.serve())
+        if on_listening is not None:
+            await _until_listening(host, port, serving)
+            if not serving.done():
+                on_listening()
+        await serving
+
+    asyncio.run(main())
+    # granian's Rust threads may still be winding down; letting the interpreter finalize
+    # under them can abort the process with a Rust panic. Every answer has been sent and
+    # every state-file write is already on disk, so end here, cleanly, with status 0.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _wait_listening(host: str, port: int, thread: threading.Thread, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError(f"the server on {host}:{port} stopped while starting")
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.01)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
 
 
 @contextmanager
@@ -59,10 +262,24 @@ def serving(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
     ``port=0`` picks a free port. The server is stopped on the way out, also after an
     error. Used by ``mockserver verify --mock``, the pytest plugin and the test suite.
     """
-    server = make_server(app, host, port, threads=threads)
-    thread = threading.Thread(target=server.run, name="mockserver", daemon=True)
+    port = port or free_port(host)
+    check_bindable(host, port)
+    bridge = _bridge(app, threads)
+    server = _granian_server(bridge, host, port)
+    ready: dict = {}
+
+    async def main() -> None:
+        ready["loop"] = asyncio.get_running_loop()
+        await server.serve()
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), name="mockserver", daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{server.effective_port}"
+        _wait_listening(host, port, thread)
+        yield f"http://{host}:{port}"
     finally:
-        stop(server, thread)
+        loop = ready.get("loop")
+        if loop is not None and thread.is_alive():
+            loop.call_soon_threadsafe(server.stop)
+        thread.join(10)
+        bridge.pool.shutdown(wait=False, cancel_futures=True)

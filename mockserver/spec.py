@@ -32,6 +32,8 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from .yamlcache import load_cached
+
 # libyaml's C parser when PyYAML has it (specs load several times faster), else pure Python.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -381,8 +383,8 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
     path = Path(path)
     api_id = api_id or path.stem
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
+        raw = load_cached(path.read_bytes(), lambda text: yaml.load(text, Loader=SAFE_LOADER))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read spec: {exc}") from exc
     if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3.1"):
         raise SpecError(f"{path}: not an OpenAPI 3.1 document")

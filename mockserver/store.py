@@ -14,6 +14,7 @@ seeing a consistent, older value.
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 import threading
 from typing import Any, Iterator
@@ -119,6 +120,18 @@ class Collection:
         if index is not None:
             return [self._items[k] for k in index.get(value, ())]
         return [e for e in self._items.values() if e.get(field) == value]
+
+    def page_where(self, field: str, value, start: int, size: int) -> list[dict]:
+        """At most `size` entities whose `field` equals `value`, skipping the first `start`.
+
+        With an index this reads only the keys up to the page's end, so a page costs by
+        its position among its parent's children, never by the size of the collection.
+        """
+        index = self._indexes.get(field)
+        if index is None:
+            return self.where(field, value)[start:start + size]
+        keys = itertools.islice(index.get(value, ()), start, start + size)
+        return [self._items[k] for k in keys]
 
     def count_where(self, field: str, value) -> int:
         """How many entities have `field` equal to `value`."""

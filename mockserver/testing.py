@@ -4,7 +4,7 @@ Installing the project registers this module as a pytest plugin (entry point
 ``pytest11``), so its fixtures are available in any test without an import:
 
 ``mockserver_session`` (session scope)
-    Starts the mock with waitress on a free port of 127.0.0.1, in a thread of the test
+    Starts the mock with granian on a free port of 127.0.0.1, in a thread of the test
     process, and stops it after the last test. When the ``MOCKSERVER_URL`` environment
     variable is set, it uses the mock running there instead (``make run`` in another
     terminal; ``MOCKSERVER_ADMIN_TOKEN`` is sent when that server needs one).

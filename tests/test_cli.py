@@ -72,3 +72,29 @@ def test_fixtures_check_accepts_the_shipped_scenarios_and_names_what_is_wrong(tm
     result = subprocess.run([sys.executable, "-m", "mockserver", "fixtures", "check", str(bad)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and f"{bad}: awx.credentials[0]" in result.stderr
+
+
+def test_sigterm_and_ctrl_c_stop_the_server_cleanly():
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with cli_server() as (base, process):
+            assert requests.get(f"{base}/pdnsmanager/records/2/credentials",
+                                headers={"X-Authentication": "t"}).status_code == 200
+            process.send_signal(signum)
+            assert process.wait(timeout=10) == 0
+
+
+def test_port_zero_picks_a_free_port_and_says_which():
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", "run", "--port", "0", "--quiet"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in process.stdout:
+            if line.startswith("mockserver: listening on "):
+                base = line.split()[3].rstrip("/")
+                break
+        assert not base.endswith(":0")
+        assert requests.get(f"{base}/__mock/health", timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

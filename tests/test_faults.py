@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -114,6 +117,41 @@ def test_dropped_connection_and_latency_over_http(make_app):
         assert journal[0]["status"] is None and journal[0]["fault"]["drop"] is True
         assert journal[0]["operation"] == "createCredential"
         assert requests.get(f"{base}/__mock/health").status_code == 200  # the server lives on
+
+
+def test_a_dropped_connection_sends_not_a_single_byte(make_app):
+    with threaded_server(make_app(only=["pdnsmanager"], check_responses=False)) as base:
+        requests.put(f"{base}/__mock/faults", json={"method": "GET", "path": CREATE, "drop": True})
+        address = urlsplit(base)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+            raw.sendall(f"GET {CREATE} HTTP/1.1\r\nHost: x\r\nX-Authentication: t\r\n\r\n".encode())
+            received = b""
+            while chunk := raw.recv(4096):
+                received += chunk
+        assert received == b""
+        requests.delete(f"{base}/__mock/faults")
+        assert requests.get(base + CREATE, headers=PDNS).status_code == 200
+
+
+def test_a_delayed_request_holds_back_no_other_request(make_app):
+    """Latency overlaps: while slow requests wait, other requests are answered."""
+    with threaded_server(make_app(only=["pdnsmanager"], check_responses=False)) as base:
+        requests.put(f"{base}/__mock/faults", json={"method": "GET", "path": CREATE, "latency": 1500})
+        finished: list[str] = []
+
+        def slow(n):
+            requests.get(base + CREATE, headers=PDNS, timeout=30)
+            finished.append(f"slow-{n}")
+
+        waiting = [threading.Thread(target=slow, args=(n,)) for n in range(3)]
+        for thread in waiting:
+            thread.start()
+        time.sleep(0.2)  # the slow ones are in flight
+        assert requests.post(base + CREATE, headers=PDNS, json=BODY, timeout=30).status_code == 201
+        finished.append("fast")
+        for thread in waiting:
+            thread.join()
+        assert finished[0] == "fast" and len(finished) == 4
 
 
 def test_latency_option_slows_api_requests_not_the_control_api():

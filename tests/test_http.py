@@ -1,4 +1,4 @@
-"""The mock over real HTTP (waitress): CORS, headers, limits, the control API."""
+"""The mock over real HTTP (granian): CORS, headers, limits, the control API."""
 
 from __future__ import annotations
 

@@ -49,6 +49,38 @@ def test_index_follows_updates_and_removals():
     assert things.remove(99) is None
 
 
+class CountingDict(dict):
+    """A dict that counts item lookups, to see how much of a collection a read touches."""
+
+    lookups = 0
+
+    def __getitem__(self, key):
+        CountingDict.lookups += 1
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("indexes", [("owner",), ()])
+def test_page_where_returns_the_same_rows_as_slicing_where(indexes):
+    things = Collection(layout(indexes=indexes), random.Random(1))
+    for n in range(60):
+        things.add({"name": f"t{n}", "owner": n % 3})
+    things.remove(4)
+    for start, size in [(0, 7), (5, 7), (14, 25), (19, 1), (20, 5), (100, 5)]:
+        expected = things.where("owner", 1)[start:start + size]
+        assert things.page_where("owner", 1, start, size) == expected
+
+
+def test_an_indexed_page_reads_only_its_own_rows_however_big_the_collection():
+    things = Collection(layout(), random.Random(1))
+    for n in range(5000):
+        things.add({"name": f"t{n}", "owner": n % 2})
+    things._items = CountingDict(things._items)
+    CountingDict.lookups = 0
+    page = things.page_where("owner", 0, 25, 25)
+    assert [t["name"] for t in page] == [f"t{n}" for n in range(50, 100, 2)]
+    assert CountingDict.lookups == 25
+
+
 def test_unindexed_where_scans():
     things = Collection(layout(indexes=()), random.Random(1))
     things.add({"name": "a", "colour": "red"})

@@ -34,7 +34,10 @@ import urllib.parse
 from typing import Any
 
 import jsonschema_rs
+import orjson
 import yaml
+
+from ..spec import SAFE_LOADER
 
 ENCRYPTED = "$encrypted$"
 ASK = "ASK"
@@ -72,6 +75,9 @@ def _count_nodes(value: Any, budget: list[int]) -> None:
 
 def _strict_constant(name: str):
     raise ValueError(f"Out of range float values are not JSON compliant: {name}")
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_strict_constant)  # built once: one per call costs
 
 
 # A quoted part of a parser message is source text unless it is a token name ('<stream
@@ -118,6 +124,20 @@ def json_problem(error: Exception) -> str:
     return _unquoted(str(error))
 
 
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` as AWX runs it, on the C parser when it is built (several times faster).
+
+    On a syntax error the text is parsed again with the pure-Python parser AWX uses, so
+    the error message is the one AWX gives (libyaml words its problems differently).
+    """
+    try:
+        return yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError:
+        if SAFE_LOADER is yaml.SafeLoader:
+            raise
+    return yaml.load(text, Loader=yaml.SafeLoader)
+
+
 def parse_text(text: str) -> dict:
     """Parse inputs sent as a string, as AWX's ``parse_yaml_or_json`` does: JSON, then YAML.
 
@@ -127,13 +147,14 @@ def parse_text(text: str) -> dict:
     if text == '""':
         return {}
     try:
-        value = json.loads(text, parse_constant=_strict_constant)
+        # json.loads refuses a leading BOM with its own message; decode() alone would not say so.
+        value = json.loads(text) if text.startswith("\ufeff") else _STRICT_JSON.decode(text)
         _require_mapping(value)
         return value
     except (ValueError, TypeError, AssertionError, RecursionError) as json_error:
         json_text = json_problem(json_error)
     try:
-        value = yaml.safe_load(text)
+        value = _load_yaml(text)
         if value is None:  # "" or "---"
             value = {}
         _require_mapping(value)
@@ -333,13 +354,19 @@ def _formats():
     return checker
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(schema_json: bytes):
+    """A compiled validator per distinct schema (credential types may change, so keyed by content)."""
+    return jsonschema_rs.Draft4Validator(json.loads(schema_json))
+
+
 def _quickly_valid(schema: dict, inputs: dict) -> bool:
     """True when the inputs surely pass: the schema (in Rust) and AWX's formats (here).
 
     Almost every stored or sent credential does; only the others need jsonschema's
     detailed errors.
     """
-    if not jsonschema_rs.Draft4Validator(schema).is_valid(inputs):
+    if not _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)).is_valid(inputs):
         return False
     for name, field_schema in schema["properties"].items():
         check = FORMAT_CHECKS.get(field_schema.get("format", ""))

@@ -32,8 +32,7 @@ NO_MATCHING_CREDENTIAL = "No matching credential found."
 
 def is_public_key(text: str) -> bool:
     """True for a PEM public key or a PEM certificate (what openssl_pkey_get_public takes)."""
-    from cryptography import x509  # imported on first use: start-up stays quick
-    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives import serialization  # on first use: start-up stays quick
 
     data = text.encode("utf-8", "replace")
     try:
@@ -41,6 +40,8 @@ def is_public_key(text: str) -> bool:
         return True
     except (ValueError, TypeError):
         pass
+    from cryptography import x509  # only certificates need it, and it is slow to import
+
     try:
         x509.load_pem_x509_certificate(data)
         return True
@@ -175,7 +176,7 @@ class Behavior(ApiBehavior):
             return Reply(200, {"paging": {"page": 1, "total": 1}, "results": [summary(c) for c in rows]})
         count = credentials.count_where("record", record_id)
         start = (page - 1) * size
-        rows = credentials.where("record", record_id)[start:start + size] if start < count else []
+        rows = credentials.page_where("record", record_id, start, size)
         return Reply(200, {"paging": {"page": page, "total": math.ceil(count / size), "pagesize": size},
                            "results": [summary(c) for c in rows]})
 

@@ -1,0 +1,137 @@
+"""``python -m bench``: measure everything, print it, write bench/results.md."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import requests
+
+from . import mix, report, wrk
+from .processes import PRISM, bare_command, free_port, mock_command, prism_command, resident_mb, started
+
+BIG = "bench/fixtures/pdns-100k.yaml"
+SMALL = "bench/fixtures/pdns-100.yaml"
+LIST_10K = ("fixtures/default.yaml", "bench/fixtures/pdns-10k.yaml")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def check_answers(base: str, calls) -> None:
+    """Send each call once and insist on its expected status, so no figure measures an error."""
+    for call in calls:
+        body = call.body.replace("{n}", f"check-{time.time_ns()}") if call.body else None
+        answer = requests.request(call.method, base + call.path, headers=call.headers, data=body, timeout=10)
+        if answer.status_code != call.expect:
+            raise SystemExit(f"bench: {call.method} {base}{call.path} answered {answer.status_code}, "
+                             f"expected {call.expect}: {answer.text[:300]}")
+
+
+def measure_startup(runs: int) -> dict:
+    """Seconds from starting ``mockserver run`` (all five specs) to a healthy /__mock/health."""
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        with started(mock_command(port), port, "/__mock/health") as (_, seconds):
+            times.append(seconds)
+    return {"median_s": round(statistics.median(times), 3), "best_s": round(min(times), 3), "runs": runs}
+
+
+def measure_mix(seconds: float, rounds: int) -> dict:
+    """Each call of the mix against the mock (10,000 PDNS credentials) and the bare app.
+
+    Mock and bare take turns, call by call, for `rounds` rounds; each keeps its best round
+    (a shared 2-core machine only ever makes a run slower, never faster).
+    """
+    results: dict = {"mock": {}, "bare": {}}
+    mock_port, bare_port = free_port(), free_port()
+    with started(mock_command(mock_port, *LIST_10K), mock_port, "/__mock/health"), \
+            started(bare_command(bare_port), bare_port, "/__mock/health"):
+        for side, port in (("mock", mock_port), ("bare", bare_port)):
+            check_answers(f"http://127.0.0.1:{port}", mix.MIX)
+        for call in mix.MIX:
+            for _ in range(rounds):
+                for side, port in (("mock", mock_port), ("bare", bare_port)):
+                    load = wrk.drive(f"http://127.0.0.1:{port}", call, seconds, tag=f"{side}-{time.time_ns()}")
+                    best = results[side].get(call.name)
+                    if best is None or load.rps > best["rps"]:
+                        results[side][call.name] = load.as_dict()
+            for side in ("mock", "bare"):
+                best = results[side][call.name]
+                say(f"  {side:<5} {call.title:<46} {best['rps']:>8.0f} req/s  p50 {best['p50_ms']:6.2f} ms  "
+                    f"p99 {best['p99_ms']:6.2f} ms" + (f"  ({best['unexpected']} unexpected)" if best["unexpected"] else ""))
+    return results
+
+
+def measure_prism(seconds: float, rounds: int) -> dict | None:
+    """Stoplight Prism on the Versori spec and the mix's get, its best of `rounds` (None without Prism)."""
+    if not PRISM.exists():
+        say("  Prism is not installed (make bench installs it with npm): skipped")
+        return None
+    port = free_port()
+    with started(prism_command(port, "specs/versori.yaml"), port, mix.PRISM_VERSORI_GET.path,
+                 timeout=60, any_status=True) as (_, ready_s):
+        check_answers(f"http://127.0.0.1:{port}", [mix.PRISM_VERSORI_GET])
+        load = max((wrk.drive(f"http://127.0.0.1:{port}", mix.PRISM_VERSORI_GET, seconds) for _ in range(rounds)),
+                   key=lambda run: run.rps)
+    say(f"  prism {'Versori get':<46} {load.rps:>8.0f} req/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms")
+    return {"versori-get": load.as_dict(), "startup_s": round(ready_s, 3)}
+
+
+def measure_store_size(seconds: float) -> dict:
+    """List latency at 100 and 100,000 stored credentials, and memory with 100,000."""
+    figures: dict = {}
+    page = mix.small_list()
+    last_page = mix.Call("pdns-last-page", "PDNS last page", "GET",
+                         "/pdnsmanager/records/1/credentials?page=4000&pagesize=25", 200, page.headers)
+    for label, fixture in (("100", SMALL), ("100000", BIG)):
+        port = free_port()
+        with started(mock_command(port, fixture), port, "/__mock/health", timeout=300) as (process, ready_s):
+            base = f"http://127.0.0.1:{port}"
+            check_answers(base, [page])
+            load = wrk.drive(base, page, seconds, connections=1, threads=1)
+            figures[label] = {"list": load.as_dict(), "ready_s": round(ready_s, 2)}
+            if label == "100000":
+                check_answers(base, [last_page])
+                figures[label]["last_page"] = wrk.drive(base, last_page, seconds, connections=1, threads=1).as_dict()
+                figures[label]["rss_mb"] = round(resident_mb(process.pid), 1)
+        say(f"  {label:>6} stored: page 1 p50 {load.p50_ms:.3f} ms, {load.rps:.0f} req/s at 1 connection")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Measure the mock; write bench/results.md.")
+    parser.add_argument("--seconds", type=float, default=4.0, help="Duration of each wrk run (default 4).")
+    parser.add_argument("--rounds", type=int, default=3, help="Runs per call and server; the best counts (default 3).")
+    parser.add_argument("--startup-runs", type=int, default=7, help="Start-ups to time (default 7).")
+    parser.add_argument("--output", default=str(report.RESULTS), help="Results file (default bench/results.md).")
+    args = parser.parse_args(argv)
+    if not wrk.available():
+        say("bench: wrk is not installed; `make bench` installs it (apt-get install wrk)")
+        return 2
+    started_at = time.time()
+    say("Start-up to healthy, all five specs:")
+    figures = {"startup": measure_startup(args.startup_runs)}
+    say(f"  median {figures['startup']['median_s']} s, best {figures['startup']['best_s']} s")
+    say(f"Request mix at 8 connections, best of {args.rounds} runs of {args.seconds:g} s "
+        "(mock vs bare Flask on the same server):")
+    figures["mix"] = measure_mix(args.seconds, args.rounds)
+    say("Stoplight Prism, Versori spec, the same get:")
+    figures["prism"] = measure_prism(args.seconds, args.rounds)
+    say("Store size: list latency at 100 and 100,000 stored, memory at 100,000:")
+    figures["store"] = measure_store_size(args.seconds)
+    figures["seconds_per_run"] = args.seconds
+    figures["rounds"] = args.rounds
+    figures["bench_duration_s"] = round(time.time() - started_at, 1)
+    text = report.write(figures, args.output)
+    say("")
+    say(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The benchmark's own parts: wrk reports, scripts, the results file, its fixtures and baseline.
+
+Nothing here times anything (figures belong to ``make bench``); these tests make sure the
+bench measures the calls it claims to, and reports them faithfully.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from bench import mix, report, wrk
+from bench.bare_app import create_bare_app
+
+WRK_REPORT = """Running 1s test @ http://127.0.0.1:8952/apinizer/apiops/projects/nope/credentials/
+  1 threads and 2 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   711.01us  430.90us   5.24ms   89.92%
+    Req/Sec     3.00k   618.48     3.80k    60.00%
+  Latency Distribution
+     50%  592.00us
+     75%  758.00us
+     90%    1.14ms
+     99%    2.47ms
+  2988 requests in 1.00s, 1.47MB read
+  Socket errors: connect 0, read 3, write 0, timeout 1
+  Non-2xx or 3xx responses: 2988
+Requests/sec:   2984.80
+Transfer/sec:      1.47MB
+"""
+
+
+def test_a_wrk_report_is_read_with_its_units():
+    load = wrk.parse(WRK_REPORT, expect_status=404)
+    assert (load.rps, load.p50_ms, load.p99_ms, load.requests) == (2984.80, 0.592, 2.47, 2988)
+    assert load.unexpected == 4  # all answers were errors, as expected; 4 socket errors were not
+
+
+def test_unexpected_answers_are_counted_against_the_expected_status():
+    assert wrk.parse(WRK_REPORT, expect_status=200).unexpected == 2988 + 4
+
+
+def test_the_wrk_script_sends_the_call_with_a_unique_body_per_request():
+    script = wrk._lua(mix.APINIZER_CREATE, "run-1")
+    assert '"POST"' in script and '"/apinizer/apiops/projects/petstore/credentials/"' in script
+    assert '["Authorization"] = "bench"' in script and 'body:gsub("{n}", unique)' in script
+    assert '"run-1" .. "-" .. tostring(tid or 0) .. "-" .. tostring(counter)' in script
+
+
+def _send(client, call: mix.Call, n: int):
+    body = call.body.replace("{n}", str(n)) if call.body else None
+    headers = dict(call.headers)
+    if "Cookie" in headers:  # the test client sends cookies from its own jar only
+        name, _, value = headers.pop("Cookie").partition("=")
+        client.set_cookie(name, value)
+    return client.open(call.path, method=call.method, headers=headers, data=body)
+
+
+@pytest.mark.parametrize("call", mix.MIX, ids=lambda c: c.name)
+def test_the_mock_and_the_bare_app_answer_each_call_as_the_bench_expects(make_app, call):
+    mock_client, bare = make_app().test_client(), create_bare_app().test_client()
+    for n in range(2):  # twice: creates must not collide with themselves
+        assert _send(mock_client, call, n).status_code == call.expect
+        assert _send(bare, call, n).status_code == call.expect
+
+
+@pytest.mark.parametrize("files,stored", [
+    (["bench/fixtures/pdns-100.yaml"], 100),
+    (["fixtures/default.yaml", "bench/fixtures/pdns-10k.yaml"], 10_001),  # added to the default data's one
+])
+def test_the_bench_fixtures_load_with_their_counts(make_app, files, stored):
+    runtime = make_app(only=["pdnsmanager"], fixtures=files).extensions["mockserver"]
+    assert runtime.store.api("pdnsmanager")["credentials"].count_where("record", 1) == stored
+
+
+FIGURES = {
+    "startup": {"median_s": 0.41, "best_s": 0.39, "runs": 7},
+    "mix": {side: {c.name: {"rps": rps, "p50_ms": 1.0, "p99_ms": 4.0, "requests": 1, "unexpected": 0}
+                   for c in mix.MIX} for side, rps in (("mock", 5000.0), ("bare", 2500.0))},
+    "prism": {"versori-get": {"rps": 1000.0, "p50_ms": 8.0, "p99_ms": 30.0, "requests": 1, "unexpected": 0},
+              "startup_s": 1.3},
+    "store": {"100": {"list": {"p50_ms": 0.5, "rps": 1}, "ready_s": 0.5},
+              "100000": {"list": {"p50_ms": 0.6, "rps": 1}, "last_page": {"p50_ms": 1.2}, "ready_s": 8.0,
+                         "rss_mb": 130.0}},
+    "seconds_per_run": 5, "bench_duration_s": 90,
+}
+
+
+def test_the_results_file_states_each_target_and_whether_it_is_met(tmp_path):
+    text = report.write(copy.deepcopy(FIGURES), tmp_path / "results.md")
+    assert "| throughput ≥ 0.8 × bare Flask, same server | 2.00 × over the mix (lowest call 2.00 ×) | yes |" in text
+    assert "| throughput ≥ 3 × Stoplight Prism, Versori get | 5.0 × | yes |" in text
+    assert "| list latency at 100,000 stored ≤ 1.5 × at 100 | 1.20 × | yes |" in text
+    assert "| ≤ 200 MB resident with 100,000 credentials | 130 MB | yes |" in text
+    assert "No previous results file" in text
+
+
+def test_a_second_run_is_compared_with_the_previous_file(tmp_path):
+    path = tmp_path / "results.md"
+    report.write(copy.deepcopy(FIGURES), path)
+    slower = copy.deepcopy(FIGURES)
+    slower["mix"]["mock"]["versori-get"]["rps"] = 4000.0
+    slower["startup"]["median_s"] = 0.6
+    text = report.write(slower, path)
+    assert "| Versori get | 4000 |" in text and "| -20 % |" in text
+    assert "median 0.600 s" in text and "(+46 % vs previous run)" in text
+    assert "| start-up to healthy ≤ 0.5 s, five specs | 0.600 s (median) | no |" in text
+    assert report.previous(path)["mix"]["mock"]["versori-get"]["rps"] == 4000.0
+
+
+def test_without_prism_the_target_says_not_measured(tmp_path):
+    figures = {**copy.deepcopy(FIGURES), "prism": None}
+    assert "| not measured (no Prism) | — |" in report.write(figures, tmp_path / "results.md")
