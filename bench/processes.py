@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,19 +50,39 @@ def wait_until(process: subprocess.Popen, port: int, path: str, timeout: float, 
 
 
 @contextmanager
-def started(command: list[str], port: int, ready_path: str, timeout: float = 120.0, any_status: bool = False):
-    """Run `command` until the ``with`` block ends; yields (process, seconds to ready)."""
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    try:
-        yield process, wait_until(process, port, ready_path, timeout, any_status)
-    finally:
+def started(command: list[str], port: int, ready_path: str, timeout: float = 120.0, any_status: bool = False,
+            env: dict | None = None):
+    """Run `command` until the ``with`` block ends; yields (process, seconds to ready).
+
+    Its output goes to a temporary log, shown when it fails to start.
+    """
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **(env or {})}, start_new_session=True)
         try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                ready = wait_until(process, port, ready_path, timeout, any_status)
+            except (RuntimeError, TimeoutError) as exc:
+                log.seek(0)
+                raise RuntimeError(f"{exc}; its output:\n{log.read()[-3000:]}") from None
+            yield process, ready
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM the process group, SIGKILL it after 10 s; quiet when it is gone already."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        process.wait()
+    except subprocess.TimeoutExpired:
+        try:
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        except ProcessLookupError:
+            pass
+        process.wait()
 
 
 def mock_command(port: int, *fixtures: str) -> list[str]:

@@ -73,6 +73,9 @@ def targets(figures: dict) -> list[tuple[str, str, bool | None]]:
     rows.append(("list latency at 100,000 stored ≤ 1.5 × at 100", f"{growth:.2f} ×", growth <= 1.5))
     rss = store["100000"]["rss_mb"]
     rows.append(("≤ 200 MB resident with 100,000 credentials", f"{rss:.0f} MB", rss <= 200))
+    wrong = sum(figures["mix"][side][c.name].get("unexpected", 0) for side in ("mock", "bare") for c in mix.MIX)
+    wrong += (prism or {}).get("versori-get", {}).get("unexpected", 0)
+    rows.append(("(validity) every answer had the expected status", f"{wrong} unexpected answers", wrong == 0))
     return rows
 
 
@@ -100,6 +103,8 @@ def render(figures: dict, last: dict | None) -> str:
     ]
     for target, figure, met in targets(figures):
         lines.append(f"| {target} | {figure} | {'yes' if met else 'no' if met is False else '—'} |")
+    if last and last.get("machine", {}).get("cpu") != info["cpu"]:
+        last = None  # another machine's figures say nothing about this change
     old_mock = (last or {}).get("mix", {}).get("mock", {})
     lines += [
         "",
@@ -128,15 +133,17 @@ def render(figures: dict, last: dict | None) -> str:
         "",
         f"- Start-up of `mockserver run` to a healthy `/__mock/health`, five specs and the default data: "
         f"median {start['median_s']:.3f} s, best {start['best_s']:.3f} s over {start['runs']} starts"
-        + (f" ({_change(start['median_s'], before_start)} vs previous run)." if before_start else "."),
+        + (f" ({_change(start['median_s'], before_start)} vs previous run)" if before_start else "")
+        + (f"; {start['cold_s']:.3f} s for a cold start, with an empty parse cache (after editing a spec)."
+           if "cold_s" in start else "."),
         f"- PDNS list page 1 (pagesize 25) at 1 connection: p50 {store['100']['list']['p50_ms']:.3f} ms with 100 "
-        f"stored, {big['list']['p50_ms']:.3f} ms with 100,000 stored. The last page of 100,000 "
-        f"(page 4,000): p50 {big['last_page']['p50_ms']:.3f} ms.",
+        f"stored, {big['list']['p50_ms']:.3f} ms with 100,000 stored. A page costs by its position: "
+        f"the last of 100,000 (page 4,000) takes p50 {big['last_page']['p50_ms']:.3f} ms.",
         f"- Resident memory with 100,000 stored credentials: {big['rss_mb']:.0f} MB "
         f"(loading and validating them took {big['ready_s']:.1f} s).",
         "",
         f"The whole run took {figures['bench_duration_s']:.0f} s."
-        + (f" Previous run: {last['date']}." if last else " No previous results file to compare with."),
+        + (f" Previous run: {last['date']}." if last else " No previous results from this machine to compare with."),
         "",
         "<!-- bench-data",
         json.dumps(figures, indent=1, sort_keys=True),

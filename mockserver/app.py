@@ -30,6 +30,9 @@ log = logging.getLogger("mockserver.access")
 
 MAX_VIOLATIONS_IN_HEADER = 20
 
+# environ key under which plan_fault() leaves the picked (rule, operation) for the app.
+PLANNED_FAULT = "mockserver.planned_fault"
+
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
             403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
             413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
@@ -95,7 +98,7 @@ class MockApp:
             return self._flask(environ, start_response)
         started = time.perf_counter()
         request, oversized = self._read(environ, mount, inner)
-        outcome, rule = self._answer(api, request, oversized)
+        outcome, rule = self._answer(api, request, oversized, environ.get(PLANNED_FAULT))
         try:
             status, headers, payload = self._render(outcome)
         except (TypeError, ValueError):  # a body JSON cannot encode: a bug, answered as the API's 500
@@ -109,18 +112,48 @@ class MockApp:
         start_response(status_line(status), headers + cors.response_headers(environ))
         return self._for_method(request.method, payload)
 
-    def _answer(self, api: MountedApi, request: MockRequest, oversized: bool) -> tuple[Outcome, FaultRule | None]:
+    def plan_fault(self, environ) -> float:
+        """Pick the fault for this request now and return its wait in seconds (0: none).
+
+        A server that can wait without holding a thread (server.py: an event loop) calls
+        this first, waits, then calls the app, which applies the same picked rule and does
+        not wait again. Called directly as WSGI, the app picks and sleeps by itself.
+        """
+        faults = self.runtime.faults
+        if not (faults.active or faults.latency is not None):
+            return 0.0
+        path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8", "replace")
+        api, mount, inner = self._resolve(path)
+        if api is None or cors.is_preflight(environ):
+            return 0.0
+        method = (environ.get("REQUEST_METHOD") or "GET").upper()
+        rule, operation = self._pick(api, MockRequest(method=method, path=inner, query={}, headers={}, cookies={},
+                                                      body=b"", mount=mount))
+        delay = faults.delay_ms(rule) / 1000
+        environ[PLANNED_FAULT] = (rule, operation)
+        return delay
+
+    def _pick(self, api: MountedApi, request: MockRequest):
+        """(the fault rule that fires for this request or None, its operation or None)."""
+        faults, pipeline = self.runtime.faults, self.runtime.pipeline
+        if not faults.active:
+            return None, None
+        operation = pipeline.operation_of(api, request)
+        return faults.pick(api.api_id, operation.operation_id if operation else None, request.method,
+                           request.mount + request.path), operation
+
+    def _answer(self, api: MountedApi, request: MockRequest, oversized: bool,
+                planned: tuple | None = None) -> tuple[Outcome, FaultRule | None]:
         """Apply faults (latency, a forced status, a dropped connection), else serve normally."""
         faults, pipeline = self.runtime.faults, self.runtime.pipeline
-        rule, operation = None, None
-        if faults.active:
-            operation = pipeline.operation_of(api, request)
-            rule = faults.pick(api.api_id, operation.operation_id if operation else None, request.method,
-                               request.mount + request.path)
-        if rule is not None or faults.latency is not None:
-            delay = faults.delay_ms(rule)
-            if delay:
-                time.sleep(delay / 1000)
+        if planned is not None:  # picked, and waited for, by the server
+            rule, operation = planned
+        else:
+            rule, operation = self._pick(api, request)
+            if rule is not None or faults.latency is not None:
+                delay = faults.delay_ms(rule)
+                if delay:
+                    time.sleep(delay / 1000)
         if rule is not None and rule.drop:
             self._record(api, request, Outcome(Reply(0), operation), None, 0.0, rule)
             raise DroppedConnection(f"fault {rule.id} dropped {request.method} {request.mount}{request.path}")

@@ -178,14 +178,6 @@ class Faults:
         """True when any rule may still fire (the request path skips matching otherwise)."""
         return any(not rule.spent for rule in self._rules)
 
-    def may_delay(self) -> bool:
-        """True when a request may be told to wait (``--latency``, or a rule with latency).
-
-        The server runs such requests where their wait holds back no other request.
-        """
-        return self.latency is not None or any(rule.latency is not None and not rule.spent
-                                               for rule in self._rules)
-
     def install(self, raw_rules: Any, operations: dict[str, set[str]] | None = None) -> list[FaultRule]:
         """Replace every rule with these (all checked first: a bad rule installs none)."""
         if isinstance(raw_rules, dict) and set(raw_rules) == {"rules"}:

@@ -73,11 +73,15 @@ def parse_document(text: str, *, aliases: bool = True) -> Any:
         raise yaml.YAMLError("the document is nested too deeply") from exc
 
 
-def read_fixture(path: Path) -> tuple[str, dict]:
-    """Read a fixture file (JSON, or YAML with the safe loader); returns (source, document)."""
+def read_fixture(path: Path, *, cache: bool = True) -> tuple[str, dict]:
+    """Read a fixture file (JSON, or YAML with the safe loader); returns (source, document).
+
+    The parse is cached on disk (yamlcache) unless `cache` is False, as for state files.
+    """
     path = Path(path)
     try:
-        document = load_cached(path.read_bytes(), parse_document)
+        raw = path.read_bytes()
+        document = load_cached(raw, parse_document, "document") if cache else parse_document(raw.decode("utf-8"))
     except OSError as exc:
         raise FixtureError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:

@@ -42,7 +42,7 @@ class StateFile:
 
     def read(self) -> tuple[str, dict]:
         """The saved scenario document (JSON, read with the safe YAML loader)."""
-        return read_fixture(self.path)
+        return read_fixture(self.path, cache=False)  # secrets, and new with every write: never cached
 
     def write(self, document: dict) -> None:
         """Replace the file's content with `document`, atomically and durably.

@@ -7,10 +7,9 @@ Why this shape (measured with ``make bench``, see bench/results.md):
 - With the GIL, one thread running all the Python work is the fastest arrangement: each
   extra thread that competes for the interpreter adds hand-offs and a long latency tail
   (thread-pool WSGI servers such as waitress reached less than half the throughput).
-  So every ordinary request runs inline on the event loop's thread.
-- A request that is told to wait (a latency fault, ``--latency``) must not hold back the
-  others, so while any latency can apply, requests run on a small thread pool instead and
-  their sleeps overlap.
+  So every request runs on the event loop's thread.
+- A request that is told to wait (a latency fault, ``--latency``) waits on the event loop
+  (``asyncio.sleep``), holding back no other request, however many wait at once.
 - A dropped-connection fault closes the client's socket without writing a byte: granian
   gives the application no handle on its sockets, so `drop_connection` finds the socket
   of this very connection by its two addresses and shuts it down (Linux and macOS).
@@ -27,9 +26,9 @@ import logging
 import os
 import signal
 import socket
+import stat
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 log = logging.getLogger("mockserver.server")
@@ -69,7 +68,10 @@ def drop_connection(client: str, server: str) -> bool:
     fd_dir = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
     for name in os.listdir(fd_dir):
         try:
-            probe = socket.socket(fileno=os.dup(int(name)))
+            fd = int(name)
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            probe = socket.socket(fileno=os.dup(fd))
         except (OSError, ValueError):
             continue
         try:
@@ -87,27 +89,27 @@ def drop_connection(client: str, server: str) -> bool:
 class RsgiBridge:
     """Run a WSGI app under granian's RSGI interface (see the module docstring for why).
 
-    `may_wait` is asked per request: when it says True the request runs on the thread
-    pool, so a sleep inside the app delays that request only.
+    `plan_fault(environ)` (the mock's `MockApp.plan_fault`) is asked first: it picks the
+    request's fault and says how long to wait, and the wait happens here, on the loop.
     """
 
-    def __init__(self, wsgi_app, may_wait=None, threads: int = 8):
+    def __init__(self, wsgi_app, plan_fault=None):
         self.wsgi_app = wsgi_app
-        self.may_wait = may_wait or (lambda: False)
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockserver-wait")
+        self.plan_fault = plan_fault
 
     async def __rsgi__(self, scope, protocol) -> None:
         environ = await self._environ(scope, protocol)
         try:
-            if self.may_wait():
-                loop = asyncio.get_running_loop()
-                status, headers, body = await loop.run_in_executor(self.pool, self._call, environ)
-            else:
-                status, headers, body = self._call(environ)
+            if self.plan_fault is not None:
+                delay = self.plan_fault(environ)
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            status, headers, body = self._call(environ)
         except DroppedConnection as exc:
             log.info("%s", exc)
-            drop_connection(scope.client, scope.server)
-            protocol.response_empty(500, [])  # never reaches the client: its socket is shut
+            if not drop_connection(scope.client, scope.server):
+                log.warning("could not find the socket of %s to drop it; it gets a 500 instead", scope.client)
+            protocol.response_empty(500, [])  # never reaches a dropped client: its socket is shut
             return
         protocol.response_bytes(status, headers, body)
 
@@ -149,6 +151,8 @@ class RsgiBridge:
             "wsgi.input_terminated": True,
         }
         for name, value in scope.headers.items():
+            if "_" in name:  # X_A would pose as X-A in the environ: dropped, as waitress does
+                continue
             if name == "content-type":
                 environ["CONTENT_TYPE"] = value
             elif name == "content-length":
@@ -156,6 +160,8 @@ class RsgiBridge:
             else:
                 key = "HTTP_" + name.upper().replace("-", "_")
                 environ[key] = f"{environ[key]}{_JOINERS.get(name, ', ')}{value}" if key in environ else value
+        if "HTTP_HOST" not in environ and scope.authority:  # HTTP/2 sends :authority, not Host
+            environ["HTTP_HOST"] = scope.authority
         environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol))
         return environ
 
@@ -184,11 +190,10 @@ def _granian_server(bridge: RsgiBridge, host: str, port: int):
                   log_enabled=False, backlog=1024)
 
 
-def _bridge(app, threads: int) -> RsgiBridge:
-    # A MockApp carries its runtime; the Flask app of create_app() keeps it as an extension.
-    runtime = getattr(app, "runtime", None) or getattr(app, "extensions", {}).get("mockserver")
-    may_wait = runtime.faults.may_delay if runtime is not None else None
-    return RsgiBridge(app, may_wait, threads)
+def _bridge(app) -> RsgiBridge:
+    # A MockApp plans faults itself; the Flask app of create_app() wraps one as wsgi_app.
+    planner = getattr(app, "plan_fault", None) or getattr(getattr(app, "wsgi_app", None), "plan_fault", None)
+    return RsgiBridge(app, planner)
 
 
 def check_bindable(host: str, port: int) -> None:
@@ -210,19 +215,24 @@ async def _until_listening(host: str, port: int, serving: asyncio.Future) -> Non
         return
 
 
-def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8,
-                          on_listening=None) -> None:
+def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_listening=None) -> None:
     """Serve `app` in this thread until Ctrl-C or SIGTERM, then end the process (status 0).
 
     `on_listening()` is called once the port accepts connections, so whatever it announces
-    is already true.
+    is already true. A second Ctrl-C ends the process at once.
     """
-    server = _granian_server(_bridge(app, threads), host, port)
+    server = _granian_server(_bridge(app), host, port)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            server.stop()
+            for signum in (signal.SIGINT, signal.SIGTERM):  # the next signal does not wait
+                loop.add_signal_handler(signum, os._exit, 130)
+
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, server.stop)
+            loop.add_signal_handler(signum, stop)
         serving = asyncio.ensure_future(server.serve())
         if on_listening is not None:
             await _until_listening(host, port, serving)
@@ -232,8 +242,8 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, thread
 
     asyncio.run(main())
     # granian's Rust threads may still be winding down; letting the interpreter finalize
-    # under them can abort the process with a Rust panic. Every answer has been sent and
-    # every state-file write is already on disk, so end here, cleanly, with status 0.
+    # under them can abort the process with a Rust panic. Every state-file write is on disk
+    # before its answer leaves, so nothing is lost by ending here, with status 0.
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -256,7 +266,7 @@ def _wait_listening(host: str, port: int, thread: threading.Thread, timeout: flo
 
 
 @contextmanager
-def serving(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+def serving(app, host: str = "127.0.0.1", port: int = 0):
     """Serve `app` in a background thread for the ``with`` block; yields the base URL.
 
     ``port=0`` picks a free port. The server is stopped on the way out, also after an
@@ -264,8 +274,7 @@ def serving(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
     """
     port = port or free_port(host)
     check_bindable(host, port)
-    bridge = _bridge(app, threads)
-    server = _granian_server(bridge, host, port)
+    server = _granian_server(_bridge(app), host, port)
     ready: dict = {}
 
     async def main() -> None:
@@ -276,10 +285,19 @@ def serving(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
     thread.start()
     try:
         _wait_listening(host, port, thread)
-        yield f"http://{host}:{port}"
+        yield f"http://{_url_host(host)}:{port}"
     finally:
         loop = ready.get("loop")
         if loop is not None and thread.is_alive():
-            loop.call_soon_threadsafe(server.stop)
+            try:
+                loop.call_soon_threadsafe(server.stop)
+            except RuntimeError:  # the loop has just closed: the server is down already
+                pass
         thread.join(10)
-        bridge.pool.shutdown(wait=False, cancel_futures=True)
+        if thread.is_alive():
+            log.warning("the server on %s:%s did not stop within 10 s", host, port)
+
+
+def _url_host(host: str) -> str:
+    """A host as it goes in a URL (IPv6 addresses in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -378,12 +378,16 @@ def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]
     return layouts
 
 
+def _parse_spec(text: str) -> Any:
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
 def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
     """Load, dereference and compile one spec file. The API id defaults to the file stem."""
     path = Path(path)
     api_id = api_id or path.stem
     try:
-        raw = load_cached(path.read_bytes(), lambda text: yaml.load(text, Loader=SAFE_LOADER))
+        raw = load_cached(path.read_bytes(), _parse_spec, "spec")
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read spec: {exc}") from exc
     if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3.1"):

@@ -130,7 +130,10 @@ class Collection:
         index = self._indexes.get(field)
         if index is None:
             return self.where(field, value)[start:start + size]
-        keys = itertools.islice(index.get(value, ()), start, start + size)
+        bucket = index.get(value, {})
+        if start >= len(bucket):  # also keeps islice's bounds (at most sys.maxsize) out of reach
+            return []
+        keys = itertools.islice(bucket, start, min(start + size, len(bucket)))
         return [self._items[k] for k in keys]
 
     def count_where(self, field: str, value) -> int:

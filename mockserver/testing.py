@@ -245,8 +245,7 @@ def _query_value(value: Any) -> str:
 
 
 @contextmanager
-def running_mockserver(config=None, host: str = "127.0.0.1", port: int = 0,
-                       threads: int = 8) -> Iterator[MockServer]:
+def running_mockserver(config=None, host: str = "127.0.0.1", port: int = 0) -> Iterator[MockServer]:
     """Serve a mock (a `MockConfig`, default: all APIs, default data) in a thread; yields its handle.
 
     ``port=0`` picks a free port. The server is stopped on the way out, also after an error.
@@ -257,7 +256,7 @@ def running_mockserver(config=None, host: str = "127.0.0.1", port: int = 0,
 
     config = config or MockConfig()
     app = create_app(config)
-    with serving(app, host, port, threads) as url:
+    with serving(app, host, port) as url:
         handle = MockServer(url, admin_token=config.admin_token, apis=list(app.extensions["mockserver"].apis))
         handle.wait_until_healthy()
         yield handle

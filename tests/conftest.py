@@ -9,8 +9,19 @@ fresh for every app.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 
 import pytest
+
+# Parsed specs and data files are cached on disk (mockserver.yamlcache): the suite, and
+# every server it starts, keeps its cache in a directory of its own, removed at the end.
+_CACHE = os.environ["MOCKSERVER_CACHE_DIR"] = tempfile.mkdtemp(prefix="mockserver-test-cache-")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 from mockserver.app import create_app
 from mockserver.registry import API_IDS, load_apis

@@ -45,7 +45,7 @@ def wait_healthy(base: str, process: subprocess.Popen | None = None, timeout: fl
 @contextmanager
 def threaded_server(app):
     """Serve `app` over HTTP in a thread; yields the base URL once it is healthy."""
-    with serving(app, threads=4) as base:
+    with serving(app) as base:
         wait_healthy(base)
         yield base
 

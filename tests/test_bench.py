@@ -11,6 +11,7 @@ import copy
 import pytest
 
 from bench import mix, report, wrk
+from bench.__main__ import best_run
 from bench.bare_app import create_bare_app
 
 WRK_REPORT = """Running 1s test @ http://127.0.0.1:8952/apinizer/apiops/projects/nope/credentials/
@@ -27,25 +28,34 @@ WRK_REPORT = """Running 1s test @ http://127.0.0.1:8952/apinizer/apiops/projects
   Socket errors: connect 0, read 3, write 0, timeout 1
   Non-2xx or 3xx responses: 2988
 Requests/sec:   2984.80
+Unexpected statuses: 7
 Transfer/sec:      1.47MB
 """
 
 
-def test_a_wrk_report_is_read_with_its_units():
-    load = wrk.parse(WRK_REPORT, expect_status=404)
+def test_a_wrk_report_is_read_with_its_units_and_wrong_answers():
+    load = wrk.parse(WRK_REPORT)
     assert (load.rps, load.p50_ms, load.p99_ms, load.requests) == (2984.80, 0.592, 2.47, 2988)
-    assert load.unexpected == 4  # all answers were errors, as expected; 4 socket errors were not
+    assert load.unexpected == 7 + 4  # the script's count of other statuses, plus the socket errors
 
 
-def test_unexpected_answers_are_counted_against_the_expected_status():
-    assert wrk.parse(WRK_REPORT, expect_status=200).unexpected == 2988 + 4
+def test_the_wrk_script_sends_the_call_and_counts_other_statuses():
+    script = wrk._lua(mix.REJECTED, "run-1")
+    assert "[=[POST]=]" in script and "[=[/apinizer/apiops/projects/petstore/credentials/]=]" in script
+    assert "[ [=[Authorization]=] ] = [=[bench]=]" in script and 'body:gsub("{n}", unique)' in script
+    assert "[=[run-1]=] .. \"-\" .. tostring(tid or 0)" in script
+    assert "if status ~= 400 then unexpected = unexpected + 1 end" in script
 
 
-def test_the_wrk_script_sends_the_call_with_a_unique_body_per_request():
-    script = wrk._lua(mix.APINIZER_CREATE, "run-1")
-    assert '"POST"' in script and '"/apinizer/apiops/projects/petstore/credentials/"' in script
-    assert '["Authorization"] = "bench"' in script and 'body:gsub("{n}", unique)' in script
-    assert '"run-1" .. "-" .. tostring(tid or 0) .. "-" .. tostring(counter)' in script
+def test_lua_strings_hold_any_text_without_escapes():
+    assert wrk._lua_string('{"name": "café ]=] x"}') == '[==[{"name": "café ]=] x"}]==]'
+
+
+def test_wrong_answers_never_make_the_best_run():
+    fast_but_wrong = wrk.Load(rps=9000, p50_ms=1, p99_ms=2, requests=10, unexpected=3)
+    right = wrk.Load(rps=5000, p50_ms=1, p99_ms=2, requests=10, unexpected=0)
+    best = best_run([fast_but_wrong, right])
+    assert best["rps"] == 5000 and best["unexpected"] == 3  # reported, not hidden
 
 
 def _send(client, call: mix.Call, n: int):
@@ -93,7 +103,7 @@ def test_the_results_file_states_each_target_and_whether_it_is_met(tmp_path):
     assert "| throughput ≥ 3 × Stoplight Prism, Versori get | 5.0 × | yes |" in text
     assert "| list latency at 100,000 stored ≤ 1.5 × at 100 | 1.20 × | yes |" in text
     assert "| ≤ 200 MB resident with 100,000 credentials | 130 MB | yes |" in text
-    assert "No previous results file" in text
+    assert "No previous results from this machine" in text
 
 
 def test_a_second_run_is_compared_with_the_previous_file(tmp_path):
@@ -107,6 +117,22 @@ def test_a_second_run_is_compared_with_the_previous_file(tmp_path):
     assert "median 0.600 s" in text and "(+46 % vs previous run)" in text
     assert "| start-up to healthy ≤ 0.5 s, five specs | 0.600 s (median) | no |" in text
     assert report.previous(path)["mix"]["mock"]["versori-get"]["rps"] == 4000.0
+
+
+def test_results_from_another_machine_are_not_compared(tmp_path, monkeypatch):
+    path = tmp_path / "results.md"
+    report.write(copy.deepcopy(FIGURES), path)
+    monkeypatch.setattr(report, "machine", lambda: {"cpu": "Other CPU", "cores": 64, "memory": "", "os": "",
+                                                    "python": "", "host": ""})
+    text = report.write(copy.deepcopy(FIGURES), path)
+    assert "No previous results from this machine" in text and "%" not in text.split("## Start-up")[0]
+
+
+def test_wrong_answers_are_a_failed_check_in_the_results(tmp_path):
+    figures = copy.deepcopy(FIGURES)
+    figures["mix"]["mock"]["rejected"]["unexpected"] = 12
+    assert "| (validity) every answer had the expected status | 12 unexpected answers | no |" in \
+        report.write(figures, tmp_path / "results.md")
 
 
 def test_without_prism_the_target_says_not_measured(tmp_path):

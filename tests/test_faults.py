@@ -143,15 +143,17 @@ def test_a_delayed_request_holds_back_no_other_request(make_app):
             requests.get(base + CREATE, headers=PDNS, timeout=30)
             finished.append(f"slow-{n}")
 
-        waiting = [threading.Thread(target=slow, args=(n,)) for n in range(3)]
+        waiting = [threading.Thread(target=slow, args=(n,)) for n in range(12)]  # more than any pool
         for thread in waiting:
             thread.start()
-        time.sleep(0.2)  # the slow ones are in flight
+        time.sleep(0.3)  # the slow ones are in flight
         assert requests.post(base + CREATE, headers=PDNS, json=BODY, timeout=30).status_code == 201
         finished.append("fast")
+        assert requests.get(f"{base}/__mock/faults", timeout=30).status_code == 200
+        finished.append("control")
         for thread in waiting:
             thread.join()
-        assert finished[0] == "fast" and len(finished) == 4
+        assert finished[:2] == ["fast", "control"] and len(finished) == 14
 
 
 def test_latency_option_slows_api_requests_not_the_control_api():

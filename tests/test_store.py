@@ -65,7 +65,7 @@ def test_page_where_returns_the_same_rows_as_slicing_where(indexes):
     for n in range(60):
         things.add({"name": f"t{n}", "owner": n % 3})
     things.remove(4)
-    for start, size in [(0, 7), (5, 7), (14, 25), (19, 1), (20, 5), (100, 5)]:
+    for start, size in [(0, 7), (5, 7), (14, 25), (19, 1), (20, 5), (100, 5), (2**63, 4), (3, 2**63)]:
         expected = things.where("owner", 1)[start:start + size]
         assert things.page_where("owner", 1, start, size) == expected
 

@@ -288,7 +288,7 @@ def test_mockserver_url_uses_a_running_mock(pytester: pytest.Pytester, monkeypat
             assert create(mockserver).status_code == 201
             assert mockserver.count(operation="createCredential") == 1
     ''')
-    with running_mockserver(MockConfig(seed=5, only=["pdnsmanager"]), threads=2) as outer:
+    with running_mockserver(MockConfig(seed=5, only=["pdnsmanager"])) as outer:
         left_over = {"description": "left over", "type": "password", "password": "x"}
         assert requests.post(f"{outer.url_for('pdnsmanager')}/records/2/credentials", json=left_over,
                              headers={"X-Authentication": "t"}, timeout=10).status_code == 201
@@ -305,7 +305,7 @@ def test_mockserver_url_uses_a_running_mock(pytester: pytest.Pytester, monkeypat
 
 
 def test_handle_reports_an_unreachable_mock():
-    with running_mockserver(MockConfig(seed=1, only=["awx"]), threads=1) as server:
+    with running_mockserver(MockConfig(seed=1, only=["awx"])) as server:
         url = server.url
     with pytest.raises(MockServerError, match="cannot reach the mock"):
         MockServer(url, timeout=2).health()
