@@ -22,7 +22,7 @@ from .journal import Entry
 from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .registry import MountedApi
-from .runtime import MockConfig, MockRuntime
+from .runtime import MAX_CONTROL_BODY, MockConfig, MockRuntime
 from .server import DroppedConnection
 from .wsgi_request import read_request
 
@@ -111,6 +111,11 @@ class MockApp:
             log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status, elapsed)
         start_response(status_line(status), headers + cors.response_headers(environ))
         return self._for_method(request.method, payload)
+
+    def body_limit(self, raw_path: str) -> int:
+        """The most body bytes worth reading for this WSGI path: past it the answer is a 413."""
+        path = raw_path.encode("latin-1").decode("utf-8", "replace")
+        return MAX_CONTROL_BODY if self._resolve(path)[0] is None else self.runtime.config.max_body
 
     def plan_fault(self, environ) -> float:
         """Pick the fault for this request now and return its wait in seconds (0: none).

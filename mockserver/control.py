@@ -33,11 +33,10 @@ from .fixtures import FixtureError, check_shape, parse_document
 from .journal import Matcher
 from .origins import host_of, is_loopback, is_loopback_origin
 from .persistence import PersistError
-from .runtime import MockRuntime
+from .runtime import MAX_CONTROL_BODY, MockRuntime
 from .scenarios import catalogue
 
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
-MAX_CONTROL_BODY = 64 * 1024 * 1024  # a large state document is several MiB
 
 
 def runtime() -> MockRuntime:

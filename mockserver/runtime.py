@@ -19,6 +19,7 @@ from .routing import NoRoute
 from .scenarios import export_state, read_scenario
 
 MIB = 1024 * 1024
+MAX_CONTROL_BODY = 64 * MIB  # control API bodies: a large state document is several MiB
 
 
 @dataclass

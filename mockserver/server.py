@@ -33,8 +33,9 @@ from contextlib import contextmanager
 
 log = logging.getLogger("mockserver.server")
 
-# Bodies over this are never read into memory: the app answers them with its own 413
-# (1 MiB per API request, 64 MiB for the control API), seeing only the declared length.
+# Bodies over the app's limit for their path (MockApp.body_limit: 1 MiB per API request,
+# 64 MiB for the control API; this for any other app) are never read into memory: the app
+# sees the declared length, or one byte too many of a chunked body, and answers its 413.
 MAX_BODY_READ = 80 * 1024 * 1024
 
 # Headers a client may repeat, joined as RFC 9110 says (Cookie with "; ", the rest with ", ").
@@ -93,12 +94,13 @@ class RsgiBridge:
     request's fault and says how long to wait, and the wait happens here, on the loop.
     """
 
-    def __init__(self, wsgi_app, plan_fault=None):
+    def __init__(self, wsgi_app, plan_fault=None, body_limit=None):
         self.wsgi_app = wsgi_app
         self.plan_fault = plan_fault
+        self.body_limit = body_limit or (lambda path: MAX_BODY_READ)
 
     async def __rsgi__(self, scope, protocol) -> None:
-        environ = await self._environ(scope, protocol)
+        environ = await self._environ(scope, protocol, self.body_limit)
         try:
             if self.plan_fault is not None:
                 delay = self.plan_fault(environ)
@@ -129,8 +131,8 @@ class RsgiBridge:
         return captured[0], list(captured[1]), body
 
     @staticmethod
-    async def _environ(scope, protocol) -> dict:
-        """The WSGI environ of an RSGI request, body read (up to `MAX_BODY_READ`)."""
+    async def _environ(scope, protocol, body_limit) -> dict:
+        """The WSGI environ of an RSGI request, body read (up to ``body_limit(PATH_INFO)``)."""
         server_host, server_port = _split_address(scope.server)
         environ = {
             "REQUEST_METHOD": scope.method,
@@ -162,20 +164,21 @@ class RsgiBridge:
                 environ[key] = f"{environ[key]}{_JOINERS.get(name, ', ')}{value}" if key in environ else value
         if "HTTP_HOST" not in environ and scope.authority:  # HTTP/2 sends :authority, not Host
             environ["HTTP_HOST"] = scope.authority
-        environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol))
+        limit = min(body_limit(environ["PATH_INFO"]), MAX_BODY_READ)
+        environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol, limit))
         return environ
 
 
-async def _read_body(environ: dict, protocol) -> bytes:
+async def _read_body(environ: dict, protocol, limit: int) -> bytes:
     declared = environ.get("CONTENT_LENGTH", "").strip()
     if declared.isdigit():
-        return b"" if int(declared) > MAX_BODY_READ or declared == "0" else await protocol()
+        return b"" if int(declared) > limit or declared == "0" else await protocol()
     if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS", "DELETE") and "HTTP_TRANSFER_ENCODING" not in environ:
         return b""
     body = bytearray()
     async for chunk in protocol:  # chunked: stop as soon as it is past the limit
         body += chunk
-        if len(body) > MAX_BODY_READ:
+        if len(body) > limit:
             break
     return bytes(body)
 
@@ -191,9 +194,12 @@ def _granian_server(bridge: RsgiBridge, host: str, port: int):
 
 
 def _bridge(app) -> RsgiBridge:
-    # A MockApp plans faults itself; the Flask app of create_app() wraps one as wsgi_app.
-    planner = getattr(app, "plan_fault", None) or getattr(getattr(app, "wsgi_app", None), "plan_fault", None)
-    return RsgiBridge(app, planner)
+    # A MockApp plans faults and knows its body limits; the Flask app of create_app() wraps
+    # one as its wsgi_app; any other WSGI app is served as it is.
+    mock = app if hasattr(app, "plan_fault") else getattr(app, "wsgi_app", None)
+    if not hasattr(mock, "plan_fault"):
+        return RsgiBridge(app)
+    return RsgiBridge(app, mock.plan_fault, mock.body_limit)
 
 
 def check_bindable(host: str, port: int) -> None:

@@ -102,3 +102,41 @@ def test_serving_stops_and_frees_its_port():
         except OSError:
             return
     raise AssertionError(f"port {port} still answers after the server stopped")
+
+
+
+class FakeProtocol:
+    """Stands in for granian's RSGI protocol: records how much of the body was taken."""
+
+    def __init__(self, chunks):
+        self.chunks, self.taken = chunks, 0
+
+    async def __call__(self):
+        self.taken = sum(map(len, self.chunks))
+        return b"".join(self.chunks)
+
+    def __aiter__(self):
+        return self._iterate()
+
+    async def _iterate(self):
+        for chunk in self.chunks:
+            self.taken += len(chunk)
+            yield chunk
+
+
+def test_a_body_is_read_only_up_to_the_limit_of_its_path():
+    import asyncio
+
+    declared = FakeProtocol([b"x" * 100])
+    environ = {"CONTENT_LENGTH": "100", "REQUEST_METHOD": "POST"}
+    assert asyncio.run(server._read_body(environ, declared, 99)) == b"" and declared.taken == 0
+    assert asyncio.run(server._read_body(environ, FakeProtocol([b"x" * 100]), 100)) == b"x" * 100
+    chunked = FakeProtocol([b"x" * 60] * 10)
+    environ = {"REQUEST_METHOD": "POST", "HTTP_TRANSFER_ENCODING": "chunked"}
+    assert len(asyncio.run(server._read_body(environ, chunked, 100))) == 120 and chunked.taken == 120
+
+
+def test_the_mock_reads_an_api_body_up_to_its_max_body_and_a_control_body_further(make_app):
+    mock = make_app(only=["pdnsmanager"]).wsgi_app
+    assert mock.body_limit("/pdnsmanager/records/2/credentials") == mock.runtime.config.max_body
+    assert mock.body_limit("/__mock/state") == 64 * 1024 * 1024
