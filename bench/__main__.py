@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["bench_duration_s"] = round(time.time() - started_at, 1)
     text = report.write(figures, args.output)
     say("")
-    say(text)
+    say(text.split("<!-- bench-data")[0].rstrip())  # the figures block is for the next run, not for reading
+    say(f"\n(written to {args.output})")
     return 0
 
 

@@ -32,6 +32,9 @@ MAX_VIOLATIONS_IN_HEADER = 20
 
 # environ key under which plan_fault() leaves the picked (rule, operation) for the app.
 PLANNED_FAULT = "mockserver.planned_fault"
+# environ key a server may set to time.perf_counter() at the request's arrival, so the
+# journal's duration includes a fault's wait that happened before the app was called.
+ARRIVED = "mockserver.arrived"
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
             403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
@@ -96,7 +99,7 @@ class MockApp:
             if path != "/" and not path.startswith("/__mock"):
                 self._record_unrouted(environ, path)
             return self._flask(environ, start_response)
-        started = time.perf_counter()
+        started = environ.get(ARRIVED) or time.perf_counter()  # a server's wait counts too
         request, oversized = self._read(environ, mount, inner)
         outcome, rule = self._answer(api, request, oversized, environ.get(PLANNED_FAULT))
         try:
@@ -111,6 +114,18 @@ class MockApp:
             log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status, elapsed)
         start_response(status_line(status), headers + cors.response_headers(environ))
         return self._for_method(request.method, payload)
+
+    def warm_up(self) -> None:
+        """Load now what the first control call, rejection or key check would load later.
+
+        Flask (the control API), jsonschema (a rejection's detailed errors) and cryptography
+        (PDNS key checks) are left out of start-up; a server calls this, off its request
+        thread, once it is listening, so no request ever waits for those imports.
+        """
+        import jsonschema  # noqa: F401  (the import is the point)
+        from cryptography.hazmat.primitives import serialization  # noqa: F401
+
+        self.flask_wsgi  # noqa: B018  (builds the control app)
 
     def body_limit(self, raw_path: str) -> int:
         """The most body bytes worth reading for this WSGI path: past it the answer is a 413."""

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -60,8 +61,11 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     gc.freeze()
     from .server import run_until_interrupted
 
-    run_until_interrupted(app, host, port,
-                          on_listening=lambda: click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)"))
+    def listening() -> None:
+        click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
+        threading.Thread(target=app.warm_up, name="mockserver-warm-up", daemon=True).start()
+
+    run_until_interrupted(app, host, port, on_listening=listening)
 
 
 def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file, journal_size, latency,
@@ -76,8 +80,8 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
                                f"(/__mock/) can replace all data: give --admin-token TOKEN as well")
     try:
         window = parse_latency(latency, "--latency") if latency else None
-    except FaultError as exc:
-        raise click.BadParameter(str(exc), param_hint="--latency") from exc
+    except FaultError as exc:  # click names the option itself
+        raise click.BadParameter(str(exc).removeprefix("--latency: "), param_hint="--latency") from exc
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = MockConfig(spec_dir=spec_dir, single_api=single_api, seed=seed, access_log=not quiet,
                         state_file=state_file, journal_size=journal_size, latency=window,

@@ -29,6 +29,7 @@ import socket
 import stat
 import sys
 import threading
+import time
 from contextlib import contextmanager
 
 log = logging.getLogger("mockserver.server")
@@ -37,6 +38,10 @@ log = logging.getLogger("mockserver.server")
 # 64 MiB for the control API; this for any other app) are never read into memory: the app
 # sees the declared length, or one byte too many of a chunked body, and answers its 413.
 MAX_BODY_READ = 80 * 1024 * 1024
+
+# environ key for the request's arrival (time.perf_counter()): MockApp's journal duration
+# then includes a fault's wait, which happens here, before the app is called.
+ARRIVED = "mockserver.arrived"
 
 # Headers a client may repeat, joined as RFC 9110 says (Cookie with "; ", the rest with ", ").
 _JOINERS = {"cookie": "; "}
@@ -98,14 +103,20 @@ class RsgiBridge:
         self.wsgi_app = wsgi_app
         self.plan_fault = plan_fault
         self.body_limit = body_limit or (lambda path: MAX_BODY_READ)
+        self.stopping = asyncio.Event()  # set on shutdown: waiting requests are answered at once
 
     async def __rsgi__(self, scope, protocol) -> None:
+        arrived = time.perf_counter()
         environ = await self._environ(scope, protocol, self.body_limit)
+        environ[ARRIVED] = arrived
         try:
             if self.plan_fault is not None:
                 delay = self.plan_fault(environ)
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                if delay > 0 and not self.stopping.is_set():
+                    try:
+                        await asyncio.wait_for(self.stopping.wait(), delay)
+                    except asyncio.TimeoutError:  # the usual end of a wait
+                        pass
             status, headers, body = self._call(environ)
         except DroppedConnection as exc:
             log.info("%s", exc)
@@ -225,14 +236,17 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
     """Serve `app` in this thread until Ctrl-C or SIGTERM, then end the process (status 0).
 
     `on_listening()` is called once the port accepts connections, so whatever it announces
-    is already true. A second Ctrl-C ends the process at once.
+    is already true. On the way out, requests still waiting for a latency fault are
+    answered at once rather than waited for; a second Ctrl-C ends the process at once.
     """
-    server = _granian_server(_bridge(app), host, port)
+    bridge = _bridge(app)
+    server = _granian_server(bridge, host, port)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
 
         def stop() -> None:
+            bridge.stopping.set()
             server.stop()
             for signum in (signal.SIGINT, signal.SIGTERM):  # the next signal does not wait
                 loop.add_signal_handler(signum, os._exit, 130)
@@ -280,7 +294,8 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
     """
     port = port or free_port(host)
     check_bindable(host, port)
-    server = _granian_server(_bridge(app), host, port)
+    bridge = _bridge(app)
+    server = _granian_server(bridge, host, port)
     ready: dict = {}
 
     async def main() -> None:
@@ -296,6 +311,7 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
         loop = ready.get("loop")
         if loop is not None and thread.is_alive():
             try:
+                loop.call_soon_threadsafe(bridge.stopping.set)
                 loop.call_soon_threadsafe(server.stop)
             except RuntimeError:  # the loop has just closed: the server is down already
                 pass

@@ -113,6 +113,8 @@ def test_dropped_connection_and_latency_over_http(make_app):
         started = time.perf_counter()
         assert requests.get(base + CREATE, headers=PDNS).status_code == 200
         assert time.perf_counter() - started >= 0.15  # a lower bound: the wait really happened
+        waited = requests.get(f"{base}/__mock/requests?method=GET").json()["requests"]
+        assert waited[0]["durationMs"] >= 150  # the journal's duration includes the fault's wait
         journal = requests.get(f"{base}/__mock/requests?method=POST").json()["requests"]
         assert journal[0]["status"] is None and journal[0]["fault"]["drop"] is True
         assert journal[0]["operation"] == "createCredential"
@@ -154,6 +156,22 @@ def test_a_delayed_request_holds_back_no_other_request(make_app):
         for thread in waiting:
             thread.join()
         assert finished[:2] == ["fast", "control"] and len(finished) == 14
+
+
+def test_stopping_the_server_answers_requests_still_waiting_for_a_latency_fault():
+    import signal
+
+    with cli_server() as (base, process):
+        requests.put(f"{base}/__mock/faults", json={"method": "GET", "path": CREATE, "latency": 600000})
+        answers: list = []
+        waiting = threading.Thread(target=lambda: answers.append(
+            requests.get(base + CREATE, headers=PDNS, timeout=60).status_code))
+        waiting.start()
+        time.sleep(0.5)  # in flight, ten minutes to go
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        waiting.join(20)
+        assert answers == [200]
 
 
 def test_latency_option_slows_api_requests_not_the_control_api():

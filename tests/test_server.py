@@ -140,3 +140,13 @@ def test_the_mock_reads_an_api_body_up_to_its_max_body_and_a_control_body_furthe
     mock = make_app(only=["pdnsmanager"]).wsgi_app
     assert mock.body_limit("/pdnsmanager/records/2/credentials") == mock.runtime.config.max_body
     assert mock.body_limit("/__mock/state") == 64 * 1024 * 1024
+
+
+def test_warm_up_builds_the_control_app_before_any_control_call(api_cache):
+    from mockserver.app import MockApp
+    from mockserver.runtime import MockConfig, MockRuntime
+
+    mock = MockApp(MockRuntime(MockConfig(only=["pdnsmanager"]), api_cache(["pdnsmanager"])))
+    assert mock._flask_wsgi is None  # start-up leaves Flask out
+    mock.warm_up()
+    assert mock._flask_wsgi is not None
