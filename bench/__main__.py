@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -51,29 +52,52 @@ def measure_startup(runs: int) -> dict:
 
 
 def measure_mix(seconds: float, rounds: int) -> dict:
-    """Each call of the mix against the mock (10,000 PDNS credentials) and the bare app.
+    """The mix against the mock (10,000 PDNS credentials) and the bare app; the get against Prism.
 
-    Mock and bare take turns, call by call, for `rounds` rounds; each keeps its best round
-    (a shared 2-core machine only ever makes a run slower, never faster).
+    All servers run side by side and take turns, call by call, round after round, so a
+    burst of noise on this shared machine lands on one round of several calls rather than
+    on every run of one. Each call keeps its best clean round (noise only ever slows).
     """
-    results: dict = {"mock": {}, "bare": {}}
+    prism_port = free_port() if PRISM.exists() else None
     mock_port, bare_port = free_port(), free_port()
-    with started(mock_command(mock_port, *LIST_10K), mock_port, "/__mock/health"), \
-            started(bare_command(bare_port), bare_port, "/__mock/health"):
-        for side, port in (("mock", mock_port), ("bare", bare_port)):
+    with contextlib.ExitStack() as servers:
+        servers.enter_context(started(mock_command(mock_port, *LIST_10K), mock_port, "/__mock/health"))
+        servers.enter_context(started(bare_command(bare_port), bare_port, "/__mock/health"))
+        prism_ready = None
+        if prism_port is not None:
+            _, prism_ready = servers.enter_context(started(
+                prism_command(prism_port, "specs/versori.yaml"), prism_port, mix.PRISM_VERSORI_GET.path,
+                timeout=60, any_status=True))
+            check_answers(f"http://127.0.0.1:{prism_port}", [mix.PRISM_VERSORI_GET])
+        else:
+            say("  Prism is not installed (make bench installs it with npm): skipped")
+        for port in (mock_port, bare_port):
             check_answers(f"http://127.0.0.1:{port}", mix.MIX)
-        for call in mix.MIX:
-            runs: dict = {"mock": [], "bare": []}
-            for _ in range(rounds):
-                for side, port in (("mock", mock_port), ("bare", bare_port)):
-                    runs[side].append(wrk.drive(f"http://127.0.0.1:{port}", call, seconds,
-                                                tag=f"{side}-{time.time_ns()}"))
-            for side in ("mock", "bare"):
-                results[side][call.name] = best = best_run(runs[side])
-                say(f"  {side:<5} {call.title:<46} {best['rps']:>8.0f} req/s  p50 {best['p50_ms']:6.2f} ms  "
-                    f"p99 {best['p99_ms']:6.2f} ms"
-                    + (f"  ({best['unexpected']} unexpected answers)" if best["unexpected"] else ""))
-    return results
+        plan = [(side, port, call) for call in mix.MIX for side, port in (("mock", mock_port), ("bare", bare_port))]
+        if prism_port is not None:
+            plan.append(("prism", prism_port, mix.PRISM_VERSORI_GET))
+        runs: dict = {}
+        for round_number in range(1, rounds + 1):
+            say(f"  round {round_number} of {rounds}")
+            for side, port, call in plan:
+                load = wrk.drive(f"http://127.0.0.1:{port}", call, seconds, tag=f"{side}-{time.time_ns()}")
+                runs.setdefault((side, call.name), []).append(load)
+    results: dict = {"mock": {}, "bare": {}}
+    for (side, name), loads in runs.items():
+        results.setdefault(side, {})[name] = best_run(loads)
+    for call in mix.MIX:
+        for side in ("mock", "bare"):
+            say_load(side, call.title, results[side][call.name])
+    prism = None
+    if prism_port is not None:
+        say_load("prism", "Versori get", results["prism"]["versori-get"])
+        prism = {"versori-get": results.pop("prism")["versori-get"], "startup_s": round(prism_ready, 3)}
+    return {"mix": results, "prism": prism}
+
+
+def say_load(side: str, title: str, best: dict) -> None:
+    say(f"  {side:<5} {title:<46} {best['rps']:>8.0f} req/s  p50 {best['p50_ms']:6.2f} ms  "
+        f"p99 {best['p99_ms']:6.2f} ms" + (f"  ({best['unexpected']} unexpected answers)" if best["unexpected"] else ""))
 
 
 def best_run(runs: list[wrk.Load]) -> dict:
@@ -85,22 +109,6 @@ def best_run(runs: list[wrk.Load]) -> dict:
     best = max(clean or runs, key=lambda run: run.rps).as_dict()
     best["unexpected"] = sum(run.unexpected for run in runs)
     return best
-
-
-def measure_prism(seconds: float, rounds: int) -> dict | None:
-    """Stoplight Prism on the Versori spec and the mix's get, its best of `rounds` (None without Prism)."""
-    if not PRISM.exists():
-        say("  Prism is not installed (make bench installs it with npm): skipped")
-        return None
-    port = free_port()
-    with started(prism_command(port, "specs/versori.yaml"), port, mix.PRISM_VERSORI_GET.path,
-                 timeout=60, any_status=True) as (_, ready_s):
-        check_answers(f"http://127.0.0.1:{port}", [mix.PRISM_VERSORI_GET])
-        best = best_run([wrk.drive(f"http://127.0.0.1:{port}", mix.PRISM_VERSORI_GET, seconds)
-                         for _ in range(rounds)])
-    say(f"  prism {'Versori get':<46} {best['rps']:>8.0f} req/s  p50 {best['p50_ms']:6.2f} ms  "
-        f"p99 {best['p99_ms']:6.2f} ms")
-    return {"versori-get": best, "startup_s": round(ready_s, 3)}
 
 
 def measure_store_size(seconds: float) -> dict:
@@ -139,11 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     figures = {"startup": measure_startup(args.startup_runs)}
     say(f"  median {figures['startup']['median_s']} s, best {figures['startup']['best_s']} s; "
         f"cold (empty parse cache) {figures['startup']['cold_s']} s")
-    say(f"Request mix at 8 connections, best of {args.rounds} runs of {args.seconds:g} s "
-        "(mock vs bare Flask on the same server):")
-    figures["mix"] = measure_mix(args.seconds, args.rounds)
-    say("Stoplight Prism, Versori spec, the same get:")
-    figures["prism"] = measure_prism(args.seconds, args.rounds)
+    say(f"Request mix at 8 connections, best of {args.rounds} rounds of {args.seconds:g} s per call "
+        "(mock, bare Flask on the same server, Stoplight Prism on the Versori get):")
+    figures.update(measure_mix(args.seconds, args.rounds))
     say("Store size: list latency at 100 and 100,000 stored, memory at 100,000:")
     figures["store"] = measure_store_size(args.seconds)
     figures["seconds_per_run"] = args.seconds

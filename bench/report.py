@@ -92,8 +92,8 @@ def render(figures: dict, last: dict | None) -> str:
         "# Benchmark results",
         "",
         f"Measured {figures['date']} by `make bench` on {info['cpu']}, {info['cores']} cores, {info['memory']}, "
-        f"{info['os']}, Python {info['python']}; wrk at 8 connections, the best of {figures.get('rounds', 1)} runs "
-        f"of {figures['seconds_per_run']:g} s per call and server, mock and bare taking turns. "
+        f"{info['os']}, Python {info['python']}; wrk at 8 connections, the best of {figures.get('rounds', 1)} rounds "
+        f"of {figures['seconds_per_run']:g} s per call and server, all servers taking turns in each round. "
         "Every ratio compares figures taken in this same run.",
         "",
         "## Targets",

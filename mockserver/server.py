@@ -1,6 +1,6 @@
 """Serve the mock over HTTP: granian's Rust HTTP server, one process, one event loop.
 
-Why this shape (measured with ``make bench``, see bench/results.md):
+Why this shape (the measurements are in bench/server-choice.md and bench/results.md):
 
 - The state lives in this process's memory, so there is exactly one process and no forked
   workers.
