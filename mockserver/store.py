@@ -13,11 +13,13 @@ seeing a consistent, older value.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import itertools
 import random
 import threading
-from typing import Any, Iterator
+from collections.abc import Sequence
+from typing import Any, Callable, Iterator
 
 from .ids import id_factory
 from .spec import CollectionLayout
@@ -38,6 +40,44 @@ class Revision:
         self.value += 1
 
 
+class OrderedRows(Sequence):
+    """A sorted group of entities (`Collection.ordered_where`), read without copying it.
+
+    Indexing and slicing fetch only the entities asked for; `position` finds an entity
+    by binary search. It reflects the collection as it was: read it under the store lock.
+    """
+
+    def __init__(self, items: dict, rows: list, reverse: bool = False):
+        self._items, self._rows, self._reverse = items, rows, reverse
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, where):
+        if isinstance(where, slice):
+            return [self._items[self._key_at(i)] for i in range(*where.indices(len(self._rows)))]
+        if where < 0:
+            where += len(self._rows)
+        if not 0 <= where < len(self._rows):
+            raise IndexError(where)
+        return self._items[self._key_at(where)]
+
+    def _key_at(self, position: int):
+        return self._rows[len(self._rows) - 1 - position if self._reverse else position][1]
+
+    def reversed(self) -> "OrderedRows":
+        """The same rows, last first."""
+        return OrderedRows(self._items, self._rows, not self._reverse)
+
+    def position(self, sort_value, key) -> int | None:
+        """Where the entity with this sort value and key is, or None when it is not here."""
+        entry = (sort_value, key)
+        at = bisect.bisect_left(self._rows, entry)
+        if at == len(self._rows) or self._rows[at] != entry:
+            return None
+        return len(self._rows) - 1 - at if self._reverse else at
+
+
 class Collection:
     """Entities of one kind, by key, in insertion order, with optional field indexes.
 
@@ -54,6 +94,9 @@ class Collection:
         self.ids = id_factory(layout.ids, rng)
         self._items: dict[Any, dict] = {}
         self._indexes: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in layout.indexes}
+        # Sorted orders of index groups, built on first use and kept up to date from then
+        # on: {(field, order name): (sort key function, {value: [(sort key, key), ...]})}.
+        self._orders: dict[tuple[str, str], tuple[Callable[[dict], Any], dict[Any, list]]] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -83,6 +126,7 @@ class Collection:
         self.ids.observe(key)
         self._items[key] = entity
         self._index(entity)
+        self._order_in(entity)
         self.revision.bump()
         return entity
 
@@ -99,6 +143,8 @@ class Collection:
             if old.get(field) != entity.get(field):
                 self._drop_from(index, old, field)
                 index.setdefault(entity.get(field), {})[key] = None
+        self._order_out(old)
+        self._order_in(entity)
         self.revision.bump()
         return entity
 
@@ -111,6 +157,7 @@ class Collection:
         entity = self._items.pop(key, None)
         if entity is not None:
             self._unindex(entity)
+            self._order_out(entity)
             self.revision.bump()
         return entity
 
@@ -136,6 +183,39 @@ class Collection:
         keys = itertools.islice(bucket, start, min(start + size, len(bucket)))
         return [self._items[k] for k in keys]
 
+    def ordered_where(self, field: str, value, order: str, sort_key: Callable[[dict], Any]) -> "OrderedRows":
+        """The entities whose indexed `field` equals `value`, sorted by ``sort_key(entity)``.
+
+        The first call for a (field, order) sorts the group; from then on every change keeps
+        it sorted (a binary search per change), so a list costs by its page, not by sorting
+        the group again. `order` names the sort: one name, one `sort_key`, for good. Ties
+        are broken by the entity's key.
+        """
+        orders = self._orders.get((field, order))
+        if orders is None:
+            orders = self._orders[(field, order)] = (sort_key, {})
+        groups = orders[1]
+        rows = groups.get(value)
+        if rows is None:
+            keys = self._indexes[field].get(value, ())
+            rows = groups[value] = sorted((sort_key(self._items[k]), k) for k in keys)
+        return OrderedRows(self._items, rows)
+
+    def _order_in(self, entity: dict) -> None:
+        for (field, _), (sort_key, groups) in self._orders.items():
+            rows = groups.get(entity.get(field))
+            if rows is not None:
+                bisect.insort(rows, (sort_key(entity), entity[self.key]))
+
+    def _order_out(self, entity: dict) -> None:
+        for (field, _), (sort_key, groups) in self._orders.items():
+            rows = groups.get(entity.get(field))
+            if rows is not None:
+                entry = (sort_key(entity), entity[self.key])
+                at = bisect.bisect_left(rows, entry)
+                if at < len(rows) and rows[at] == entry:
+                    del rows[at]
+
     def count_where(self, field: str, value) -> int:
         """How many entities have `field` equal to `value`."""
         index = self._indexes.get(field)
@@ -155,6 +235,7 @@ class Collection:
         self._items.clear()
         for index in self._indexes.values():
             index.clear()
+        self._orders.clear()
         self.revision.bump()
 
     def _index(self, entity: dict) -> None:

@@ -129,3 +129,44 @@ def test_ulids_are_crockford_base32_of_time_and_randomness():
     assert ulid((1 << 48) - 1, (1 << 80) - 1) == "7" + "Z" * 25
     assert ulid(1469918176385, 0)[:10] == "01ARYZ6S41"  # the ULID spec's own example timestamp
     assert sorted([ulid(2, 0), ulid(1, 5), ulid(3, 1)]) == [ulid(1, 5), ulid(2, 0), ulid(3, 1)]
+
+
+def test_ordered_groups_stay_sorted_through_every_kind_of_change():
+    """Against sorting from scratch, after each of many random adds, edits, moves and removals."""
+    things = Collection(layout(), random.Random(1))
+    rng = random.Random(7)
+    by_name = lambda entity: (entity["name"],)  # noqa: E731
+
+    def expected(owner):
+        return sorted(things.where("owner", owner), key=lambda t: (by_name(t), t["id"]))
+
+    for step in range(600):
+        action = rng.random()
+        keys = [t["id"] for t in things]
+        if action < 0.45 or not keys:
+            things.add({"name": rng.choice("abcdef") * rng.randint(1, 3), "owner": rng.randint(1, 3)})
+        elif action < 0.65:
+            things.update(rng.choice(keys), name=rng.choice("abcdef"))
+        elif action < 0.8:
+            things.update(rng.choice(keys), owner=rng.randint(1, 3))
+        elif action < 0.98:
+            things.remove(rng.choice(keys))
+        else:
+            things.clear()
+        owner = rng.randint(1, 3)
+        rows = things.ordered_where("owner", owner, "name", by_name)
+        assert list(rows) == expected(owner), step
+        assert rows[2:5] == expected(owner)[2:5]
+        assert list(rows.reversed()) == expected(owner)[::-1]
+
+
+def test_an_ordered_group_finds_positions_by_binary_search():
+    things = Collection(layout(), random.Random(1))
+    for name in "dbca":
+        things.add({"name": name, "owner": 1})
+    rows = things.ordered_where("owner", 1, "name", lambda t: t["name"])
+    assert [t["name"] for t in rows] == ["a", "b", "c", "d"]
+    assert rows.position("c", 3) == 2 and rows.reversed().position("c", 3) == 1
+    assert rows.position("c", 99) is None and rows[-1]["name"] == "d"
+    with pytest.raises(IndexError):
+        rows[4]

@@ -291,7 +291,13 @@ def _fake_generic(fake: Fake, credential_type: dict) -> dict:
             for name in required}
 
 
+def _by_name(credential: dict) -> str:
+    """AWX's list order: by name (the store breaks ties by id)."""
+    return credential["name"]
+
+
 # --- the behaviour ----------------------------------------------------------------------------
+
 class Behavior(ApiBehavior):
     """AWX's user-credential endpoints and the credential types they refer to."""
 
@@ -544,7 +550,8 @@ class Behavior(ApiBehavior):
     def list_user_credentials(self, ctx: OperationContext) -> Reply:
         user = self._path_entity(ctx, "users")
         self._require_self(ctx, user)
-        rows = sorted(ctx.data["credentials"].where("user", user["id"]), key=lambda c: (c["name"], c["id"]))
+        # AWX orders by name (ties by id); the store keeps that order, so a page costs by its size.
+        rows = ctx.data["credentials"].ordered_where("user", user["id"], "name", _by_name)
         return Reply(200, self._page(ctx, rows, lambda c: self.render_credential(ctx, c)))
 
     @handles("createUserCredential")

@@ -162,6 +162,11 @@ def error_fields(violation: Violation) -> list[dict]:
     return [{"field": violation.field, "message": violation.message}]
 
 
+def _by_update(credential: dict) -> str:
+    """Versori's list order, read backwards: by last change (the store breaks ties by id)."""
+    return credential["updatedAt"]
+
+
 class Behavior(ApiBehavior):
     """Versori Connect credential endpoints."""
 
@@ -250,9 +255,10 @@ class Behavior(ApiBehavior):
         if after and before:
             raise self._invalid([("after", "use either after or before, not both"),
                                  ("before", "use either after or before, not both")], "query")
-        rows = sorted(ctx.data["credentials"].where("organisationId", organisation["id"]),
-                      key=lambda c: (c["updatedAt"], c["id"]), reverse=True)
-        start, end = self._window(rows, first, after, before)
+        # Newest change first (ties by id); the store keeps that order, so a page costs by its size.
+        credentials = ctx.data["credentials"]
+        rows = credentials.ordered_where("organisationId", organisation["id"], "updatedAt", _by_update).reversed()
+        start, end = self._window(credentials, organisation, rows, first, after, before)
         page = rows[start:end]
         body = {"totalCount": len(rows)}
         if page and end < len(rows):
@@ -262,11 +268,17 @@ class Behavior(ApiBehavior):
         body["credentials"] = [summary_view(c) for c in page]
         return Reply(200, body)
 
-    def _window(self, rows: list[dict], first: int, after: str | None, before: str | None) -> tuple[int, int]:
-        """[start, end) of the page the cursors ask for."""
-        position = {row["id"]: index for index, row in enumerate(rows)}
+    def _window(self, credentials, organisation: dict, rows, first: int, after: str | None,
+                before: str | None) -> tuple[int, int]:
+        """[start, end) of the page the cursors ask for (a cursor is found by binary search)."""
+        position = {}
         for name, cursor in (("after", after), ("before", before)):
-            if cursor and cursor not in position:
+            if not cursor:
+                continue
+            entity = credentials.get(cursor)
+            if entity is not None and entity.get("organisationId") == organisation["id"]:
+                position[cursor] = rows.position(_by_update(entity), cursor)
+            if position.get(cursor) is None:
                 raise self._invalid([(name, f"unknown cursor: no credential {cursor} in this list")], "query")
         if after:
             start = position[after] + 1
