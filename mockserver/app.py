@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from datetime import timedelta
 
 import orjson
 
@@ -191,7 +192,8 @@ class MockApp:
         credential_headers = api.credential_headers if api is not None else frozenset()
         reply = outcome.reply
         journal.record(Entry(
-            id=journal.next_id(), time=utcnow(), method=request.method, path=request.mount + request.path,
+            # When the request arrived: its handling (and any fault's wait) took elapsed_ms.
+            id=journal.next_id(), time=utcnow() - timedelta(milliseconds=elapsed_ms), method=request.method, path=request.mount + request.path,
             query=request.query, api=api.api_id if api is not None else None,
             operation=outcome.operation.operation_id if outcome.operation is not None else None,
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,

@@ -45,8 +45,8 @@ def parse_prefer(header: str | None) -> Preferences:
     values: dict[str, str] = {}
     for part in header.replace(";", ",").split(","):
         name, _, value = part.strip().partition("=")
-        if name:
-            values[name.strip().lower()] = value.strip().strip('"')
+        if name:  # RFC 7240: a preference given twice counts only the first time
+            values.setdefault(name.strip().lower(), value.strip().strip('"'))
     code, seed, problem = None, None, ""
     if "code" in values:
         if values["code"].isdigit():

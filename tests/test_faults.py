@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
@@ -112,9 +113,12 @@ def test_dropped_connection_and_latency_over_http(make_app):
         assert requests.post(base + CREATE, headers=PDNS, json=BODY).status_code == 201
         started = time.perf_counter()
         assert requests.get(base + CREATE, headers=PDNS).status_code == 200
+        answered = datetime.now(timezone.utc)
         assert time.perf_counter() - started >= 0.15  # a lower bound: the wait really happened
         waited = requests.get(f"{base}/__mock/requests?method=GET").json()["requests"]
         assert waited[0]["durationMs"] >= 150  # the journal's duration includes the fault's wait
+        arrived = datetime.fromisoformat(waited[0]["time"].replace("Z", "+00:00"))
+        assert answered - arrived >= timedelta(milliseconds=149)  # its time is the arrival, not the answer
         journal = requests.get(f"{base}/__mock/requests?method=POST").json()["requests"]
         assert journal[0]["status"] is None and journal[0]["fault"]["drop"] is True
         assert journal[0]["operation"] == "createCredential"

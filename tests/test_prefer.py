@@ -20,6 +20,12 @@ def spec(tmp_path):
     return load_spec(tiny_spec_file(tmp_path), "tiny")
 
 
+def test_a_preference_given_twice_counts_the_first_time():
+    # RFC 7240 section 2; two Prefer headers arrive joined with a comma, in order.
+    assert parse_prefer("code=403, code=500").code == 403
+    assert parse_prefer("seed=1; example=a, seed=2").seed == 1
+
+
 def test_parse_accepts_commas_semicolons_and_quotes():
     prefs = parse_prefer('code=404; example="missing", dynamic=true, seed=7')
     assert (prefs.code, prefs.example, prefs.dynamic, prefs.seed) == (404, "missing", True, 7)
