@@ -12,7 +12,6 @@ import json
 import logging
 import threading
 import time
-from datetime import timedelta
 
 import orjson
 
@@ -102,7 +101,7 @@ class MockApp:
             return self._flask(environ, start_response)
         started = environ.get(ARRIVED) or time.perf_counter()  # a server's wait counts too
         request, oversized = self._read(environ, mount, inner)
-        outcome, rule = self._answer(api, request, oversized, environ.get(PLANNED_FAULT))
+        outcome, rule = self._answer(api, request, oversized, environ.get(PLANNED_FAULT), started)
         try:
             status, headers, payload = self._render(outcome)
         except (TypeError, ValueError):  # a body JSON cannot encode: a bug, answered as the API's 500
@@ -164,7 +163,7 @@ class MockApp:
                            request.mount + request.path), operation
 
     def _answer(self, api: MountedApi, request: MockRequest, oversized: bool,
-                planned: tuple | None = None) -> tuple[Outcome, FaultRule | None]:
+                planned: tuple | None = None, started: float | None = None) -> tuple[Outcome, FaultRule | None]:
         """Apply faults (latency, a forced status, a dropped connection), else serve normally."""
         faults, pipeline = self.runtime.faults, self.runtime.pipeline
         if planned is not None:  # picked, and waited for, by the server
@@ -176,7 +175,8 @@ class MockApp:
                 if delay:
                     time.sleep(delay / 1000)
         if rule is not None and rule.drop:
-            self._record(api, request, Outcome(Reply(0), operation), None, 0.0, rule)
+            waited = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+            self._record(api, request, Outcome(Reply(0), operation), None, waited, rule)
             raise DroppedConnection(f"fault {rule.id} dropped {request.method} {request.mount}{request.path}")
         if rule is not None and rule.status is not None:
             return pipeline.inject(api, request, rule.status), rule
@@ -192,8 +192,9 @@ class MockApp:
         credential_headers = api.credential_headers if api is not None else frozenset()
         reply = outcome.reply
         journal.record(Entry(
-            # When the request arrived: its handling (and any fault's wait) took elapsed_ms.
-            id=journal.next_id(), time=utcnow() - timedelta(milliseconds=elapsed_ms), method=request.method, path=request.mount + request.path,
+            # When the exchange ended, so entries (and `since=<time>` polls) stay in time order;
+            # its arrival is `durationMs` earlier, a fault's wait included.
+            id=journal.next_id(), time=utcnow(), method=request.method, path=request.mount + request.path,
             query=request.query, api=api.api_id if api is not None else None,
             operation=outcome.operation.operation_id if outcome.operation is not None else None,
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,

@@ -44,7 +44,8 @@ class OrderedRows(Sequence):
     """A sorted group of entities (`Collection.ordered_where`), read without copying it.
 
     Indexing and slicing fetch only the entities asked for; `position` finds an entity
-    by binary search. It reflects the collection as it was: read it under the store lock.
+    by binary search. It is a live view: a change to the collection moves its rows, so
+    use it only while holding the store lock, as behaviours do.
     """
 
     def __init__(self, items: dict, rows: list, reverse: bool = False):

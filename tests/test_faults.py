@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
@@ -113,12 +112,9 @@ def test_dropped_connection_and_latency_over_http(make_app):
         assert requests.post(base + CREATE, headers=PDNS, json=BODY).status_code == 201
         started = time.perf_counter()
         assert requests.get(base + CREATE, headers=PDNS).status_code == 200
-        answered = datetime.now(timezone.utc)
         assert time.perf_counter() - started >= 0.15  # a lower bound: the wait really happened
         waited = requests.get(f"{base}/__mock/requests?method=GET").json()["requests"]
         assert waited[0]["durationMs"] >= 150  # the journal's duration includes the fault's wait
-        arrived = datetime.fromisoformat(waited[0]["time"].replace("Z", "+00:00"))
-        assert answered - arrived >= timedelta(milliseconds=149)  # its time is the arrival, not the answer
         journal = requests.get(f"{base}/__mock/requests?method=POST").json()["requests"]
         assert journal[0]["status"] is None and journal[0]["fault"]["drop"] is True
         assert journal[0]["operation"] == "createCredential"
@@ -127,7 +123,7 @@ def test_dropped_connection_and_latency_over_http(make_app):
 
 def test_a_dropped_connection_sends_not_a_single_byte(make_app):
     with threaded_server(make_app(only=["pdnsmanager"], check_responses=False)) as base:
-        requests.put(f"{base}/__mock/faults", json={"method": "GET", "path": CREATE, "drop": True})
+        requests.put(f"{base}/__mock/faults", json={"method": "GET", "path": CREATE, "drop": True, "latency": 120})
         address = urlsplit(base)
         with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
             raw.sendall(f"GET {CREATE} HTTP/1.1\r\nHost: x\r\nX-Authentication: t\r\n\r\n".encode())
@@ -135,6 +131,8 @@ def test_a_dropped_connection_sends_not_a_single_byte(make_app):
             while chunk := raw.recv(4096):
                 received += chunk
         assert received == b""
+        dropped = requests.get(f"{base}/__mock/requests?method=GET").json()["requests"][0]
+        assert dropped["status"] is None and dropped["durationMs"] >= 120  # the wait before the drop counts
         requests.delete(f"{base}/__mock/faults")
         assert requests.get(base + CREATE, headers=PDNS).status_code == 200
 
