@@ -12,16 +12,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from mockserver.server import free_port  # noqa: F401  (re-exported for the bench runner)
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PRISM = ROOT / "bench" / ".prism" / "node_modules" / ".bin" / "prism"
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def answers(port: int, path: str, timeout: float = 0.5) -> int | None:

@@ -23,8 +23,8 @@ from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .registry import MountedApi
 from .runtime import MAX_CONTROL_BODY, MockConfig, MockRuntime
-from .server import DroppedConnection
-from .wsgi_request import read_request
+from .server import ARRIVED, DroppedConnection
+from .wsgi_request import read_request, request_path
 
 log = logging.getLogger("mockserver.access")
 
@@ -32,9 +32,6 @@ MAX_VIOLATIONS_IN_HEADER = 20
 
 # environ key under which plan_fault() leaves the picked (rule, operation) for the app.
 PLANNED_FAULT = "mockserver.planned_fault"
-# environ key a server may set to time.perf_counter() at the request's arrival, so the
-# journal's duration includes a fault's wait that happened before the app was called.
-ARRIVED = "mockserver.arrived"
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
             403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
@@ -83,8 +80,7 @@ class MockApp:
         return self._flask_wsgi
 
     def __call__(self, environ, start_response):
-        # WSGI hands the path over as Latin-1 text of the raw bytes; clients send UTF-8.
-        path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8", "replace")
+        path = request_path(environ)
         control = path == "/__mock" or path.startswith("/__mock/")
         if cors.is_preflight(environ):
             if control and not cors.from_loopback(environ):  # no web page may drive the control API
@@ -129,8 +125,8 @@ class MockApp:
 
     def body_limit(self, raw_path: str) -> int:
         """The most body bytes worth reading for this WSGI path: past it the answer is a 413."""
-        path = raw_path.encode("latin-1").decode("utf-8", "replace")
-        return MAX_CONTROL_BODY if self._resolve(path)[0] is None else self.runtime.config.max_body
+        api = self._resolve(request_path({"PATH_INFO": raw_path}))[0]
+        return MAX_CONTROL_BODY if api is None else self.runtime.config.max_body
 
     def plan_fault(self, environ) -> float:
         """Pick the fault for this request now and return its wait in seconds (0: none).
@@ -142,13 +138,11 @@ class MockApp:
         faults = self.runtime.faults
         if not (faults.active or faults.latency is not None):
             return 0.0
-        path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8", "replace")
-        api, mount, inner = self._resolve(path)
+        api, mount, inner = self._resolve(request_path(environ))
         if api is None or cors.is_preflight(environ):
             return 0.0
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
-        rule, operation = self._pick(api, MockRequest(method=method, path=inner, query={}, headers={}, cookies={},
-                                                      body=b"", mount=mount))
+        rule, operation = self._pick(api, MockRequest(method=method, path=inner, mount=mount))
         delay = faults.delay_ms(rule) / 1000
         environ[PLANNED_FAULT] = (rule, operation)
         return delay

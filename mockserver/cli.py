@@ -73,7 +73,7 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
     """Load everything `run` serves and check the port; (app, port, base URL). Prints the banner."""
     from .app import create_wsgi
     from .faults import FaultError, parse_latency
-    from .server import _url_host, check_bindable, free_port
+    from .server import url_host, check_bindable, free_port
 
     if not is_loopback(host) and not admin_token:
         raise click.UsageError(f"--host {host} is reachable from other machines, and the control API "
@@ -99,7 +99,7 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror} "
                                    f"(choose another port, e.g. make run PORT=9000)") from exc
     runtime = app.runtime
-    base = f"http://{_url_host(host)}:{port}"
+    base = f"http://{url_host(host)}:{port}"
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")
     click.echo(f"  control API: {base}/__mock/health   (seed {runtime.seed})")

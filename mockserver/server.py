@@ -175,17 +175,19 @@ class RsgiBridge:
                 environ[key] = f"{environ[key]}{_JOINERS.get(name, ', ')}{value}" if key in environ else value
         if "HTTP_HOST" not in environ and scope.authority:  # HTTP/2 sends :authority, not Host
             environ["HTTP_HOST"] = scope.authority
-        limit = min(body_limit(environ["PATH_INFO"]), MAX_BODY_READ)
-        environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol, limit))
+        environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol, body_limit))
         return environ
 
 
-async def _read_body(environ: dict, protocol, limit: int) -> bytes:
+async def _read_body(environ: dict, protocol, body_limit) -> bytes:
+    """The body, unless it is over ``body_limit(PATH_INFO)`` (asked only when there is one)."""
     declared = environ.get("CONTENT_LENGTH", "").strip()
+    if declared == "0" or (not declared and "HTTP_TRANSFER_ENCODING" not in environ
+                           and environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS", "DELETE")):
+        return b""  # (HTTP/2 may send other methods' bodies with neither header: those are read)
+    limit = min(body_limit(environ["PATH_INFO"]), MAX_BODY_READ)
     if declared.isdigit():
-        return b"" if int(declared) > limit or declared == "0" else await protocol()
-    if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS", "DELETE") and "HTTP_TRANSFER_ENCODING" not in environ:
-        return b""
+        return b"" if int(declared) > limit else await protocol()
     body = bytearray()
     async for chunk in protocol:  # chunked: stop as soon as it is past the limit
         body += chunk
@@ -271,8 +273,6 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
 
 
 def _wait_listening(host: str, port: int, thread: threading.Thread, timeout: float = 10.0) -> None:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not thread.is_alive():
@@ -306,7 +306,7 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
     thread.start()
     try:
         _wait_listening(host, port, thread)
-        yield f"http://{_url_host(host)}:{port}"
+        yield f"http://{url_host(host)}:{port}"
     finally:
         loop = ready.get("loop")
         if loop is not None and thread.is_alive():
@@ -320,6 +320,6 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
             log.warning("the server on %s:%s did not stop within 10 s", host, port)
 
 
-def _url_host(host: str) -> str:
+def url_host(host: str) -> str:
     """A host as it goes in a URL (IPv6 addresses in brackets)."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -21,6 +21,11 @@ def _text(raw: str) -> str:
         return raw.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
+def request_path(environ: dict) -> str:
+    """The request's path as text (undecodable bytes become U+FFFD)."""
+    return _text(environ.get("PATH_INFO") or "/")
+
+
 def parse_cookies(header: str) -> dict[str, str]:
     """The name=value pairs of a Cookie header (the first of a repeated name wins)."""
     cookies: dict[str, str] = {}

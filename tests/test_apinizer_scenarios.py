@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from conftest import violations
+from test_apinizer import access_url, credential_url, credentials_url
 
 from mockserver.fixtures import FIXTURE_DIR
 
@@ -25,18 +26,6 @@ INVALID_TOKEN = {"error": "unauthorized_client", "error_description": "Invalid a
 NO_TOKEN = {"error": "unauthorized_client",
             "error_description": "Full authentication is required to access this resource"}
 NEW_CREDENTIAL = {"username": "new-client", "password": "N3w-client!", "fullName": "New Client"}
-
-
-def credentials_url(project: str) -> str:
-    return f"{BASE}/{project}/credentials/"
-
-
-def credential_url(project: str, username: str) -> str:
-    return f"{BASE}/{project}/credentials/{username}/"
-
-
-def access_url(project: str, username: str) -> str:
-    return f"{BASE}/{project}/credentials/{username}/access/"
 
 
 def operations(project: str, username: str, proxy: dict) -> list[tuple[str, str, object]]:

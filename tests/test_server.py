@@ -127,13 +127,25 @@ class FakeProtocol:
 def test_a_body_is_read_only_up_to_the_limit_of_its_path():
     import asyncio
 
+    asked: list = []
+
+    def limit(size):
+        def body_limit(path):
+            asked.append(path)
+            return size
+        return body_limit
+
     declared = FakeProtocol([b"x" * 100])
-    environ = {"CONTENT_LENGTH": "100", "REQUEST_METHOD": "POST"}
-    assert asyncio.run(server._read_body(environ, declared, 99)) == b"" and declared.taken == 0
-    assert asyncio.run(server._read_body(environ, FakeProtocol([b"x" * 100]), 100)) == b"x" * 100
+    environ = {"CONTENT_LENGTH": "100", "REQUEST_METHOD": "POST", "PATH_INFO": "/a"}
+    assert asyncio.run(server._read_body(environ, declared, limit(99))) == b"" and declared.taken == 0
+    assert asyncio.run(server._read_body(environ, FakeProtocol([b"x" * 100]), limit(100))) == b"x" * 100
     chunked = FakeProtocol([b"x" * 60] * 10)
-    environ = {"REQUEST_METHOD": "POST", "HTTP_TRANSFER_ENCODING": "chunked"}
-    assert len(asyncio.run(server._read_body(environ, chunked, 100))) == 120 and chunked.taken == 120
+    environ = {"REQUEST_METHOD": "POST", "HTTP_TRANSFER_ENCODING": "chunked", "PATH_INFO": "/b"}
+    assert len(asyncio.run(server._read_body(environ, chunked, limit(100)))) == 120 and chunked.taken == 120
+    assert asked == ["/a", "/a", "/b"]
+    empty = {"REQUEST_METHOD": "GET", "PATH_INFO": "/c"}
+    assert asyncio.run(server._read_body(empty, FakeProtocol([b"never"]), limit(100))) == b""
+    assert asked == ["/a", "/a", "/b"]  # no body, no question: the limit costs nothing on a GET
 
 
 def test_the_mock_reads_an_api_body_up_to_its_max_body_and_a_control_body_further(make_app):

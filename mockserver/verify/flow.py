@@ -157,6 +157,11 @@ class Flow:
         if not condition:
             raise CheckFailed(drift, message)
 
+    def expect_gone(self, operation_id: str, **request) -> None:
+        """A get of what was just deleted answers 404 (anything else: the delete did not last)."""
+        gone = self.call(operation_id, **request)
+        self.expect(gone.status == 404, drifts.NOT_PERSISTED, f"get after delete answered {gone.status}, not 404")
+
     def expect_status(self, exchange: Exchange, *statuses: int) -> None:
         """The response must have one of these statuses."""
         if exchange.status not in statuses:
