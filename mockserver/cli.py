@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .data import MissingData
 from .fixtures import FixtureError
 from .origins import is_loopback
 from .persistence import PersistError
@@ -19,7 +20,22 @@ from .runtime import MockConfig
 from .spec import SpecError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class InputError(click.ClickException):
+    """Bad input on the command line (a path, a spec, a data file): one line, exit status 2."""
+
+    exit_code = 2
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MissingData as exc:  # any command: a broken install is one line, not a traceback
+            raise InputError(str(exc)) from exc
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mockserver", prog_name="mockserver")
 def main() -> None:
     """Spec-driven, stateful mock server for five credentials APIs."""
 
@@ -31,11 +47,12 @@ def main() -> None:
 @click.option("--api", "single_api", type=click.Choice(API_IDS),
               help="Serve only this API, mounted at / instead of /<api>.")
 @click.option("--seed", type=int, help="Seed for generated data: the same data on every start.")
-@click.option("--fixtures", "fixtures", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Fixture file(s) to start with instead of fixtures/default.yaml; repeatable, "
+@click.option("--fixtures", "fixtures", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+              help="Data file(s) to start with instead of the shipped default.yaml; repeatable, "
                    "later files add to earlier ones.")
-@click.option("--specs", "spec_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory holding <api>.yaml specs (default: the project's specs/).")
+@click.option("--specs", "spec_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of <api>.yaml specs that replace the shipped spec of those APIs.")
 @click.option("--threads", type=click.IntRange(1, 256), hidden=True,
               help="No effect: kept so that older scripts still start (requests no longer use threads).")
 @click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
@@ -91,7 +108,7 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
     try:
         app = create_wsgi(config)
     except (SpecError, FixtureError, PersistError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     try:
         port = port or free_port(host)
         check_bindable(host, port)
@@ -150,20 +167,29 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
             click.echo(progress_line(result))
 
     outcome = Outcome()
+    unreachable = None
     with _target_root(base_url, against_mock) as root:
         for api_id in apis:
             url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
             try:
                 verify_api(api_id, url, credentials, options, report, outcome)
             except Unreachable as exc:
-                click.echo(f"cannot reach {url}: {exc}", err=True)
-                sys.exit(2)
+                unreachable = f"cannot reach {url}: {exc}"
+                outcome.record_unreachable(api_id, unreachable, report)
+                break  # the next API is behind the same server
     target = base_url or "a mock started for this run"
     click.echo(summary(outcome.results, outcome.leftovers))
-    if junit:
-        write_junit(junit, outcome.results, target)
-    if json_path:
-        write_json(json_path, outcome.results, target, outcome.leftovers)
+    # The reports are written whatever happened, so a CI step that collects them finds them.
+    for path, write in ((junit, lambda: write_junit(junit, outcome.results, target)),
+                        (json_path, lambda: write_json(json_path, outcome.results, target, outcome.leftovers))):
+        if path:
+            try:
+                write()
+            except OSError as exc:
+                raise InputError(f"cannot write the report {path}: {exc.strerror}") from exc
+    if unreachable:
+        click.echo(unreachable, err=True)
+        sys.exit(2)
     sys.exit(0 if outcome.passed else 1)
 
 
@@ -186,7 +212,8 @@ def fixtures() -> None:
 
 
 @fixtures.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
 def fixtures_check(paths):
     """Validate fixture files against the specs, as --fixtures would load them."""
     from .fixtures import build_store, read_fixture
@@ -195,7 +222,7 @@ def fixtures_check(paths):
     try:
         apis = load_apis()
     except SpecError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     failed = False
     for path in paths:
         try:
@@ -208,6 +235,27 @@ def fixtures_check(paths):
         click.echo(f"{path}: ok ({summary or 'no entities'})")
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0, 3600),
+              help="Seconds to wait at most.")
+def wait(url, timeout):
+    """Wait until URL answers 2xx (e.g. http://127.0.0.1:8080/__mock/health).
+
+    For scripts and CI: start the mock in the background, then wait for it instead of
+    sleeping. Exit 0 once it answers, 1 when TIMEOUT seconds pass first.
+    """
+    from .readiness import wait_until_ready
+
+    if not url.startswith(("http://", "https://")):
+        raise click.UsageError(f"URL must be an http(s) URL, got {url!r}")
+    ready, last = wait_until_ready(url, timeout)
+    if not ready:
+        click.echo(f"{url} is not ready after {timeout:g} s: {last}", err=True)
+        sys.exit(1)
+    click.echo(f"{url} is ready")
 
 
 if __name__ == "__main__":  # pragma: no cover

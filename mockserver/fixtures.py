@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from .access import AccessList
+from .data import fixture_dir
 from .fake import Fake
 from .registry import MountedApi
 from .spec import SAFE_LOADER
@@ -34,8 +35,6 @@ from .store import DuplicateKeyError, Store
 from .yamlcache import load_cached
 from .validation import schema_violations
 
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
-DEFAULT_FIXTURE = FIXTURE_DIR / "default.yaml"
 MAX_GENERATED = 200_000
 
 
@@ -71,6 +70,11 @@ def parse_document(text: str, *, aliases: bool = True) -> Any:
         return yaml.load(text, Loader=SAFE_LOADER if aliases else _NoAliasLoader)
     except RecursionError as exc:
         raise yaml.YAMLError("the document is nested too deeply") from exc
+
+
+def default_fixture() -> Path:
+    """The data a server starts with unless told otherwise (the shipped ``default.yaml``)."""
+    return fixture_dir() / "default.yaml"
 
 
 def read_fixture(path: Path, *, cache: bool = True) -> tuple[str, dict]:

@@ -1,6 +1,7 @@
-"""Find the APIs to serve: each spec in ``specs/`` paired with its behaviour module.
+"""Find the APIs to serve: each spec paired with its behaviour module.
 
-API ``<id>`` is ``specs/<id>.yaml`` plus ``mockserver/behaviors/<id>.py``. Start-up checks
+API ``<id>`` is ``specs/<id>.yaml`` (as installed with the package, or from a folder given
+with ``--specs``) plus ``mockserver/behaviors/<id>.py``. Start-up checks
 that they agree: every operation in the spec has a handler, and no handler is left
 without an operation, so a spec edit can never leave an endpoint silently unserved.
 """
@@ -13,11 +14,11 @@ from functools import cached_property
 from pathlib import Path
 
 from .behaviors.base import ApiBehavior
+from .data import spec_dir as shipped_spec_dir
 from .routing import Router
 from .spec import ApiSpec, SpecError, load_spec, secret_names
 
 API_IDS = ("cloudplans", "versori", "pdnsmanager", "awx", "apinizer")
-DEFAULT_SPEC_DIR = Path(__file__).resolve().parent.parent / "specs"
 
 
 @dataclass
@@ -83,16 +84,36 @@ def mount(spec: ApiSpec) -> MountedApi:
 
 
 def load_apis(spec_dir: Path | None = None, only: list[str] | None = None) -> dict[str, MountedApi]:
-    """Load and mount every API (or only the ids given), in the canonical order."""
-    spec_dir = Path(spec_dir or DEFAULT_SPEC_DIR)
+    """Load and mount every API (or only the ids given), in the canonical order.
+
+    Specs come from the installed package; `spec_dir` (``--specs DIR``) overrides them:
+    an ``<id>.yaml`` there replaces the shipped spec of that API, the others stay.
+    """
     wanted = list(only or API_IDS)
     unknown = [a for a in wanted if a not in API_IDS]
     if unknown:
         raise SpecError(f"unknown API id(s) {unknown}; choose from {', '.join(API_IDS)}")
+    overrides = spec_overrides(Path(spec_dir)) if spec_dir is not None else {}
+    shipped = shipped_spec_dir() if set(wanted) - set(overrides) else None
     apis = {}
     for api_id in wanted:
-        path = spec_dir / f"{api_id}.yaml"
+        path = overrides.get(api_id) or shipped / f"{api_id}.yaml"
         if not path.exists():
             raise SpecError(f"missing spec {path}")
         apis[api_id] = mount(load_spec(path, api_id))
     return apis
+
+
+def spec_overrides(folder: Path) -> dict[str, Path]:
+    """The specs a ``--specs`` folder holds, by API id; SpecError for a folder of none."""
+    if not folder.is_dir():
+        raise SpecError(f"--specs {folder}: no such folder")
+    try:
+        found = {path.stem: path for path in folder.glob("*.yaml") if path.stem in API_IDS}
+        names = sorted(path.name for path in folder.iterdir())
+    except OSError as exc:
+        raise SpecError(f"--specs {folder}: cannot read: {exc.strerror}") from exc
+    if not found:
+        raise SpecError(f"--specs {folder}: no spec named <api>.yaml in it (found: {', '.join(names) or 'nothing'}; "
+                        f"API ids: {', '.join(API_IDS)})")
+    return found

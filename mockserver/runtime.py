@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .fake import Fake
 from .faults import Faults
-from .fixtures import DEFAULT_FIXTURE, build_store, read_fixture
+from .fixtures import build_store, default_fixture, read_fixture
 from .journal import Journal
 from .persistence import PersistError, StateFile
 from .pipeline import Pipeline
@@ -29,7 +29,7 @@ class MockConfig:
     spec_dir: Path | None = None
     single_api: str | None = None  # serve only this API, mounted at "/"
     only: list[str] | None = None  # serve only these APIs, each under its usual /<id>
-    fixtures: list[Path] = field(default_factory=lambda: [DEFAULT_FIXTURE])
+    fixtures: list[Path] = field(default_factory=lambda: [default_fixture()])
     seed: int | None = None  # None: pick one at start, so reset still restores the same data
     max_body: int = MIB
     check_responses: bool = False  # raise ContractDrift when a response breaks the spec (tests)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from .fixtures import FIXTURE_DIR, FixtureError, read_fixture
+from .data import fixture_dir
+from .fixtures import FixtureError, read_fixture
 from .store import Store
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -31,10 +32,10 @@ class Scenario:
     path: Path
 
 
-def catalogue(directory: Path = FIXTURE_DIR) -> dict[str, Scenario]:
-    """The shipped scenarios by name, read from ``fixtures/*.yaml``."""
+def catalogue(directory: Path | None = None) -> dict[str, Scenario]:
+    """The shipped scenarios by name, read from ``fixtures/*.yaml`` (as installed)."""
     found = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
+    for path in sorted(Path(directory or fixture_dir()).glob("*.yaml")):
         if not NAME.fullmatch(path.stem):
             continue
         try:
@@ -47,7 +48,7 @@ def catalogue(directory: Path = FIXTURE_DIR) -> dict[str, Scenario]:
     return found
 
 
-def read_scenario(name: str, directory: Path = FIXTURE_DIR) -> tuple[str, dict]:
+def read_scenario(name: str, directory: Path | None = None) -> tuple[str, dict]:
     """The document of a shipped scenario; FixtureError when there is none by that name."""
     scenario = catalogue(directory).get(name) if NAME.fullmatch(name or "") else None
     if scenario is None:

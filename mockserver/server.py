@@ -32,7 +32,11 @@ import threading
 import time
 from contextlib import contextmanager
 
+from .native_threads import ServerThreads
+
 log = logging.getLogger("mockserver.server")
+
+STOP_TIMEOUT = 10.0  # seconds a stopping server's event-loop thread may take to finish
 
 # Bodies over the app's limit for their path (MockApp.body_limit: 1 MiB per API request,
 # 64 MiB for the control API; this for any other app) are never read into memory: the app
@@ -235,14 +239,17 @@ async def _until_listening(host: str, port: int, serving: asyncio.Future) -> Non
 
 
 def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_listening=None) -> None:
-    """Serve `app` in this thread until Ctrl-C or SIGTERM, then end the process (status 0).
+    """Serve `app` in this thread until Ctrl-C or SIGTERM, then return.
 
     `on_listening()` is called once the port accepts connections, so whatever it announces
     is already true. On the way out, requests still waiting for a latency fault are
-    answered at once rather than waited for; a second Ctrl-C ends the process at once.
+    answered at once rather than waited for, and this returns only once granian's own
+    threads have ended (see `native_threads`), so the caller may let the interpreter
+    finalize and exit with its real status. A second Ctrl-C ends the process at once (130).
     """
     bridge = _bridge(app)
     server = _granian_server(bridge, host, port)
+    threads = ServerThreads()
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -262,14 +269,11 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
                 on_listening()
         await serving
 
-    asyncio.run(main())
-    # granian's Rust threads may still be winding down; letting the interpreter finalize
-    # under them can abort the process with a Rust panic. Every state-file write is on disk
-    # before its answer leaves, so nothing is lost by ending here, with status 0.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    threads.name_this_thread()  # the process then shows as mockserver-N, too
+    try:
+        asyncio.run(main())
+    finally:
+        threads.wait_ended()
 
 
 def _wait_listening(host: str, port: int, thread: threading.Thread, timeout: float = 10.0) -> None:
@@ -290,19 +294,25 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
     """Serve `app` in a background thread for the ``with`` block; yields the base URL.
 
     ``port=0`` picks a free port. The server is stopped on the way out, also after an
-    error. Used by ``mockserver verify --mock``, the pytest plugin and the test suite.
+    error, and the block ends only once all of its threads (granian's too) have ended.
+    Used by ``mockserver verify --mock``, the pytest plugin and the test suite.
     """
     port = port or free_port(host)
     check_bindable(host, port)
     bridge = _bridge(app)
     server = _granian_server(bridge, host, port)
+    threads = ServerThreads()
     ready: dict = {}
 
     async def main() -> None:
         ready["loop"] = asyncio.get_running_loop()
         await server.serve()
 
-    thread = threading.Thread(target=asyncio.run, args=(main(),), name="mockserver", daemon=True)
+    def run_loop() -> None:
+        threads.name_this_thread()
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run_loop, name="mockserver", daemon=True)
     thread.start()
     try:
         _wait_listening(host, port, thread)
@@ -315,9 +325,11 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
                 loop.call_soon_threadsafe(server.stop)
             except RuntimeError:  # the loop has just closed: the server is down already
                 pass
-        thread.join(10)
+        thread.join(STOP_TIMEOUT)
         if thread.is_alive():
-            log.warning("the server on %s:%s did not stop within 10 s", host, port)
+            log.warning("the server on %s:%s did not stop within %s s", host, port, STOP_TIMEOUT)
+        else:
+            threads.wait_ended()
 
 
 def url_host(host: str) -> str:

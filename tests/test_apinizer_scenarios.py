@@ -15,7 +15,9 @@ import yaml
 from conftest import violations
 from test_apinizer import access_url, credential_url, credentials_url
 
-from mockserver.fixtures import FIXTURE_DIR
+from mockserver.data import fixture_dir
+
+FIXTURE_DIR = fixture_dir()  # the shipped scenarios, as the installed package has them
 
 BASE = "/apinizer/apiops/projects"
 ADMIN_TOKEN = "apinizer-admin-token"

@@ -22,7 +22,7 @@ from conftest import violations
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from mockserver.fixtures import DEFAULT_FIXTURE, FixtureError
+from mockserver.fixtures import FixtureError, default_fixture
 
 BASE = "/awx"
 ADMIN = {"Authorization": "Bearer any-token"}
@@ -158,7 +158,7 @@ def crowded(make_app, tmp_path):
     """The default data set plus 230 credentials for user 3."""
     extra = tmp_path / "crowd.yaml"
     extra.write_text(yaml.safe_dump({"apis": {"awx": {"credentials": [{"generate": {"count": 230, "user": 3}}]}}}))
-    return make_app(only=["awx"], fixtures=[DEFAULT_FIXTURE, extra]).test_client()
+    return make_app(only=["awx"], fixtures=[default_fixture(), extra]).test_client()
 
 
 def test_page_size_defaults_to_25_and_is_capped_at_200(crowded):
@@ -933,7 +933,7 @@ def test_fixture_with_inputs_the_type_refuses_does_not_load(make_app, tmp_path):
     bad.write_text(yaml.safe_dump({"apis": {"awx": {"credentials": [
         {"name": "Broken", "credential_type": 4, "user": 1, "inputs": {"username": "only"}}]}}}))
     with pytest.raises(FixtureError, match="field inputs"):
-        make_app(only=["awx"], fixtures=[DEFAULT_FIXTURE, bad])
+        make_app(only=["awx"], fixtures=[default_fixture(), bad])
 
 
 def test_generic_rejections_keep_drf_shapes(api_cache):
@@ -959,7 +959,7 @@ def test_generated_users_and_their_credentials_are_served(make_app, tmp_path):
     extra.write_text(yaml.safe_dump({"apis": {"awx": {
         "users": [{"generate": {"count": 2}}],
         "credentials": [{"generate": {"count": 4, "user": 4}}]}}}))
-    client = make_app(only=["awx"], fixtures=[DEFAULT_FIXTURE, extra]).test_client()
+    client = make_app(only=["awx"], fixtures=[default_fixture(), extra]).test_client()
     page = listing(client, 4)
     assert page["count"] == 4
     owner = page["results"][0]["summary_fields"]["owners"][0]

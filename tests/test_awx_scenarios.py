@@ -16,8 +16,11 @@ import yaml
 from conftest import SEED, violations
 
 from mockserver.app import create_app
-from mockserver.fixtures import FIXTURE_DIR, FixtureError
+from mockserver.data import fixture_dir
+from mockserver.fixtures import FixtureError
 from mockserver.runtime import MockConfig
+
+FIXTURE_DIR = fixture_dir()  # the shipped scenarios, as the installed package has them
 
 BASE = "/awx"
 EDGE = FIXTURE_DIR / "edge-cases.yaml"

@@ -6,6 +6,7 @@ import pytest
 from tiny import TinyBehavior, tiny_spec_file
 
 from mockserver import registry
+from mockserver.data import spec_dir
 from mockserver.registry import load_apis, mount
 from mockserver.spec import SpecError, load_spec
 
@@ -39,5 +40,17 @@ def test_a_handler_without_an_operation_stops_start_up(tmp_path, tiny_behavior):
 def test_unknown_api_ids_and_missing_specs(tmp_path):
     with pytest.raises(SpecError, match="unknown API id"):
         load_apis(only=["nope"])
-    with pytest.raises(SpecError, match="missing spec"):
+    with pytest.raises(SpecError, match=r"no spec named <api>.yaml in it \(found: nothing"):
         load_apis(spec_dir=tmp_path, only=["awx"])
+    with pytest.raises(SpecError, match="no such folder"):
+        load_apis(spec_dir=tmp_path / "absent", only=["awx"])
+
+
+def test_a_specs_folder_overrides_the_shipped_spec_of_its_apis_only(tmp_path):
+    shipped = (spec_dir() / "awx.yaml").read_text()
+    (tmp_path / "awx.yaml").write_text(shipped.replace("\n  title: ", "\n  title: Overridden ", 1))
+    (tmp_path / "notes.yaml").write_text("not a spec")  # other files are left alone
+    apis = load_apis(spec_dir=tmp_path, only=["awx", "pdnsmanager"])
+    assert apis["awx"].spec.title.startswith("Overridden ")
+    assert apis["awx"].spec.source == tmp_path / "awx.yaml"
+    assert apis["pdnsmanager"].spec.source == spec_dir() / "pdnsmanager.yaml"

@@ -78,9 +78,35 @@ def test_what_a_run_creates_is_deleted_even_when_checks_fail(provider, drift):
     assert "NOT CLEANED UP" not in result.stdout
 
 
-def test_an_unreachable_target_exits_2_with_a_message():
-    result = verify("--api", "awx", "--base-url", f"http://127.0.0.1:{free_port()}/awx")
-    assert result.returncode == 2 and "cannot reach" in result.stderr
+def test_an_unreachable_target_exits_2_and_still_writes_both_reports(tmp_path):
+    junit, report = tmp_path / "out" / "contract.xml", tmp_path / "contract.json"
+    junit.parent.mkdir()
+    result = verify("--api", "all", "--base-url", f"http://127.0.0.1:{free_port()}", "--junit", str(junit),
+                    "--json", str(report))
+    assert result.returncode == 2 and "cannot reach" in result.stderr and "Connection refused" in result.stderr
+    assert "PASS" not in result.stdout  # nothing was answered, so nothing passed
+    assert "ERROR cloudplans" in result.stdout and "Traceback" not in result.stderr
+    checks = json.loads(report.read_text())["checks"]
+    assert [c["status"] for c in checks] == ["error"] and "cannot reach" in checks[0]["note"]
+    errors = list(ET.parse(junit).getroot().iter("error"))
+    assert len(errors) == 1 and "Connection refused" in errors[0].get("message")
+
+
+def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(tmp_path):
+    result = verify("--api", "pdnsmanager", "--mock", "--quiet", "--json", str(tmp_path / "no" / "such" / "r.json"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"cannot write the report {tmp_path / 'no' / 'such' / 'r.json'}" in result.stderr
+
+
+def test_a_target_that_goes_away_between_checks_is_an_error_check_not_a_pass():
+    from mockserver.verify.flow import CheckResult
+    from mockserver.verify.runner import Outcome
+
+    outcome, printed = Outcome(), []
+    outcome.results.append(CheckResult(api="awx", name="list credentials"))
+    outcome.record_unreachable("awx", "cannot reach http://x/awx: refused", printed.append)
+    assert [r.status for r in outcome.results] == ["pass", "error"] and not outcome.passed
+    assert printed[0].name == "reach the server" and "refused" in printed[0].note
 
 
 @pytest.mark.parametrize("args,message", [

@@ -92,7 +92,8 @@ class Flow:
             result.problems.append(failed.problem)
         except Skip as skipped:
             result.status, result.note = "skip", str(skipped)
-        except Unreachable:
+        except Unreachable as exc:  # ends the whole run; this check is its error, never a pass
+            result.status, result.note = "error", f"cannot reach the server: {exc}"
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a flow, or an answer it cannot read
             result.status = "error"

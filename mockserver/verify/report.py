@@ -16,7 +16,7 @@ MARKS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
 def progress_line(result: CheckResult) -> str:
     """One line (plus indented evidence) for a finished check."""
     line = f"{MARKS[result.status]:5} {result.api:<11} {result.name}  ({result.duration_ms:.0f} ms)"
-    if result.status == "skip":
+    if result.status == "skip" or (result.status == "error" and not result.problems):
         return f"{line}\n        {result.note}"
     details = [f"        {p.drift}: {p.message.splitlines()[0]}" for p in result.problems]
     return "\n".join([line, *details])

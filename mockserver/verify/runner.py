@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..registry import DEFAULT_SPEC_DIR
+from ..data import spec_dir
 from ..spec import load_spec
 from . import negative
 from .flow import CheckResult, Flow
@@ -19,6 +19,21 @@ class Outcome:
 
     results: list[CheckResult] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+
+    def record_unreachable(self, api_id: str, reason: str,
+                           on_result: Callable[[CheckResult], None]) -> None:
+        """Make sure an unreachable target shows as an error check in every report.
+
+        A check that was running when the target did not answer is that error already;
+        when none was (the target failed between checks), one is added.
+        """
+        last = self.results[-1] if self.results else None
+        if last is not None and last.api == api_id and last.status == "error" \
+                and last.note.startswith("cannot reach"):
+            return
+        result = CheckResult(api=api_id, name="reach the server", status="error", note=reason)
+        self.results.append(result)
+        on_result(result)
 
     @property
     def passed(self) -> bool:
@@ -35,7 +50,7 @@ def verify_api(api_id: str, base_url: str, credentials: Credentials, options: di
                on_result: Callable[[CheckResult], None], outcome: Outcome) -> None:
     """Run one API's stateful flow and negative checks, then clean up whatever it made."""
     module = flow_module(api_id)
-    spec = load_spec(DEFAULT_SPEC_DIR / f"{api_id}.yaml", api_id)
+    spec = load_spec(spec_dir() / f"{api_id}.yaml", api_id)
     merged = {**getattr(module, "DEFAULTS", {}), **{k: v for k, v in options.items() if v not in (None, "")}}
     flow = Flow(api_id, spec, Target(base_url, spec, credentials), merged, on_result)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -113,7 +114,7 @@ class Target:
             response = self.session.request(operation.method, url, params=query, data=data, headers=send_headers,
                                             cookies=cookies, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise Unreachable(f"{operation.method} {url}: {exc.__class__.__name__}: {exc}") from exc
+            raise Unreachable(f"{operation.method} {url}: {_reason(exc)}") from exc
         elapsed = (time.perf_counter() - started) * 1000
         exchange = Exchange(operation=operation, method=operation.method, url=url, status=response.status_code,
                             headers=dict(response.headers), text=response.text, duration_ms=elapsed, sent=body)
@@ -123,3 +124,13 @@ class Target:
             except ValueError:
                 exchange.body = None
         return exchange
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """The cause of a failed request in a few words ("[Errno 111] Connection refused")."""
+    errno_text = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
+    if errno_text:
+        return errno_text.group(0).strip()
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time (timed out)"
+    return f"{exc.__class__.__name__}: {exc}"

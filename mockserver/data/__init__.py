@@ -1,0 +1,39 @@
+"""Where the shipped specs and data files are: inside the installed package.
+
+The project keeps them at the top of its tree (``specs/`` and ``fixtures/``, the single
+source); the build maps those folders into this package as ``mockserver.data.specs`` and
+``mockserver.data.fixtures`` (``pyproject.toml``, ``[tool.setuptools]``). So they are found
+the same way in a wheel, a pipx install, a container and an editable checkout: through
+the import system, never through a path relative to the source tree.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+class MissingData(Exception):
+    """The installed package lacks the data it ships (a broken or partial install)."""
+
+
+def _folder(package: str, example: str) -> Path:
+    try:
+        folder = Path(str(resources.files(package)))
+    except (ModuleNotFoundError, TypeError) as exc:
+        raise MissingData(f"the installed mockserver package has no {package} "
+                          f"(reinstall it: pip install --force-reinstall mockserver)") from exc
+    if not (folder / example).is_file():
+        raise MissingData(f"missing {folder / example}: the installed mockserver package lacks its "
+                          f"data (reinstall it: pip install --force-reinstall mockserver)")
+    return folder
+
+
+def spec_dir() -> Path:
+    """The folder of the shipped OpenAPI specs (``<api>.yaml``)."""
+    return _folder("mockserver.data.specs", "cloudplans.yaml")
+
+
+def fixture_dir() -> Path:
+    """The folder of the shipped data files and scenarios (``default.yaml``, ...)."""
+    return _folder("mockserver.data.fixtures", "default.yaml")
