@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test stress contract bench install clean
+.PHONY: run test stress contract bench image image-test install clean
 
 run: $(STAMP)
 	$(BIN)/python -m compileall -q mockserver  # bytecode on disk: a faster start (cheap when current)
@@ -25,6 +25,33 @@ stress: $(STAMP)
 # Start a mock and verify all five APIs against their specs (the suite runs this too).
 contract: $(STAMP)
 	$(BIN)/mockserver verify --api all --mock --junit contract-report.xml
+
+# The container image (Dockerfile). IMAGE_BASE picks another base image, e.g. one built by
+# container/build-base.sh. The machine's trusted CA certificates go to pip as a build secret
+# (for HTTPS proxies that re-sign traffic); podman is preferred, docker works as well.
+IMAGE        ?= mockserver:latest
+comma        := ,
+IMAGE_BASE   ?=
+ENGINE       ?= $(shell command -v podman || command -v docker || echo podman)
+CA_BUNDLE    ?= $(firstword $(wildcard /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt))
+image:
+	$(ENGINE) build $(if $(findstring podman,$(ENGINE)),--format docker) --network host \
+	    $(if $(CA_BUNDLE),--secret id=pip-ca$(comma)src=$(CA_BUNDLE)) \
+	    $(if $(IMAGE_BASE),--build-arg BASE=$(IMAGE_BASE)) -t $(IMAGE) .
+	@echo "image $(IMAGE): $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE) | awk '{printf "%.0f MB", $$1/1e6}')"
+
+# Build the image on a base made from Debian's packages (no registry needed) and test it
+# as a user would (tests/test_image.py). Installs podman, runc and debootstrap when missing;
+# the base image is kept between runs.
+# container/containers.conf holds the podman settings such a sandboxed machine needs.
+IMAGE_TEST_BASE := localhost/mockserver-base:bookworm
+image-test: export CONTAINERS_CONF = $(CURDIR)/container/containers.conf
+image-test: $(STAMP)
+	command -v podman >/dev/null && command -v debootstrap >/dev/null && command -v runc >/dev/null \
+	    || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq podman runc debootstrap; }
+	container/build-base.sh $(IMAGE_TEST_BASE)
+	$(MAKE) image ENGINE=podman IMAGE=localhost/mockserver:test IMAGE_BASE=$(IMAGE_TEST_BASE)
+	MOCKSERVER_TEST_IMAGE=localhost/mockserver:test $(BIN)/python -m pytest -m image tests/test_image.py
 
 # Measure the mock against a bare Flask app and Stoplight Prism; writes bench/results.md.
 # wrk comes from Debian's packages, Prism from npm (into bench/.prism), both on first use.

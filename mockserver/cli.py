@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -34,6 +35,25 @@ class _Commands(click.Group):
             raise InputError(str(exc)) from exc
 
 
+def _readable_files(ctx, param, paths):
+    """The paths, when each is a readable file; else one line naming it (exit 2, no usage text)."""
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder, not a data file")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"{path}: cannot be read (permission denied)")
+    return paths
+
+
+def _folder(ctx, param, path):
+    """The path, when it is a folder; else one line naming it (exit 2, no usage text)."""
+    if path is not None and not path.is_dir():
+        raise InputError(f"{param.opts[0]} {path}: no such folder")
+    return path
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mockserver", prog_name="mockserver")
 def main() -> None:
@@ -47,11 +67,10 @@ def main() -> None:
 @click.option("--api", "single_api", type=click.Choice(API_IDS),
               help="Serve only this API, mounted at / instead of /<api>.")
 @click.option("--seed", type=int, help="Seed for generated data: the same data on every start.")
-@click.option("--fixtures", "fixtures", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+@click.option("--fixtures", "fixtures", multiple=True, type=click.Path(path_type=Path), callback=_readable_files,
               help="Data file(s) to start with instead of the shipped default.yaml; repeatable, "
                    "later files add to earlier ones.")
-@click.option("--specs", "spec_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--specs", "spec_dir", type=click.Path(path_type=Path), callback=_folder,
               help="Folder of <api>.yaml specs that replace the shipped spec of those APIs.")
 @click.option("--threads", type=click.IntRange(1, 256), hidden=True,
               help="No effect: kept so that older scripts still start (requests no longer use threads).")
@@ -94,7 +113,9 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
 
     if not is_loopback(host) and not admin_token:
         raise click.UsageError(f"--host {host} is reachable from other machines, and the control API "
-                               f"(/__mock/) can replace all data: give --admin-token TOKEN as well")
+                               f"(/__mock/) can replace all data: set a secret token in the "
+                               f"MOCKSERVER_ADMIN_TOKEN environment variable (in a container: "
+                               f"run -e MOCKSERVER_ADMIN_TOKEN=<secret> ...) or give --admin-token TOKEN")
     try:
         window = parse_latency(latency, "--latency") if latency else None
     except FaultError as exc:  # click names the option itself
@@ -202,7 +223,11 @@ def _target_root(base_url: str | None, against_mock: bool):
     from .app import create_app
     from .server import serving
 
-    with serving(create_app(MockConfig(access_log=False))) as url:
+    try:
+        app = create_app(MockConfig(access_log=False))
+    except (SpecError, FixtureError, PersistError) as exc:
+        raise InputError(str(exc)) from exc
+    with serving(app) as url:
         yield url
 
 
@@ -212,8 +237,7 @@ def fixtures() -> None:
 
 
 @fixtures.command("check")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), callback=_readable_files)
 def fixtures_check(paths):
     """Validate fixture files against the specs, as --fixtures would load them."""
     from .fixtures import build_store, read_fixture

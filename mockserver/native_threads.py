@@ -66,9 +66,12 @@ _names_used: set[str] = set()  # every server name of this process, for the chec
 class ServerThreads:
     """The OS threads of one embedded server, known by the name they inherit."""
 
-    def __init__(self):
-        # Linux keeps 15 bytes of a thread name: "mockserver-" and up to 4 digits.
-        self.name = f"mockserver-{next(_numbers) % 10_000}"
+    def __init__(self, name: str | None = None):
+        """`name`: the threads' name (one server per process may take "mockserver"); default unique.
+
+        Linux keeps 15 bytes of a thread name: "mockserver-" and up to 4 digits.
+        """
+        self.name = name or f"mockserver-{next(_numbers) % 10_000}"
         if not _names_used:
             atexit.register(_wait_at_exit)
         _names_used.add(self.name)

@@ -249,7 +249,9 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
     """
     bridge = _bridge(app)
     server = _granian_server(bridge, host, port)
-    threads = ServerThreads()
+    # The only server of its process: its threads (and the process, as `ps` shows it) are
+    # named plainly "mockserver".
+    threads = ServerThreads("mockserver")
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -269,7 +271,7 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
                 on_listening()
         await serving
 
-    threads.name_this_thread()  # the process then shows as mockserver-N, too
+    threads.name_this_thread()
     try:
         asyncio.run(main())
     finally:

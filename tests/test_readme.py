@@ -71,3 +71,46 @@ def test_every_readme_verify_command_holds_against_a_live_mock(tmp_path):
             runnable = str(ROOT) + "/" + command.split("#")[0].replace("127.0.0.1:8080", f"127.0.0.1:{port}")
             result = subprocess.run(runnable, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
             assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+
+
+def _ci_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text[text.index("## In CI"):text.index("## Data files")]
+
+
+def _mockserver_commands(node) -> list[str]:
+    """Every `mockserver ...` command in a parsed CI file: run steps, scripts, health checks."""
+    if isinstance(node, dict):
+        return [c for value in node.values() for c in _mockserver_commands(value)]
+    if isinstance(node, list):
+        return [c for value in node for c in _mockserver_commands(value)]
+    if isinstance(node, str):
+        found = re.findall(r'--health-cmd "([^"]+)"', node)
+        return found + ([node.strip()] if node.strip().startswith("mockserver ") else [])
+    return []
+
+
+def test_the_ci_recipes_parse_and_their_mockserver_commands_work(tmp_path):
+    import yaml
+
+    blocks = re.findall(r"```yaml\n(.*?)```", _ci_section(), flags=re.S)
+    assert len(blocks) == 3, "GitHub service container, GitHub pip-installed, GitLab service"
+    commands = []
+    for block in blocks:
+        document = yaml.safe_load(block)
+        assert isinstance(document, (dict, list)), block
+        commands += _mockserver_commands(document)
+    started = [c for c in commands if c.startswith("mockserver run ")]
+    assert started and any("--health-cmd" in b for b in blocks)
+    # The recipe's own start-up options, on a free port (the server's output goes to a file there).
+    options = started[0].split(">")[0].split()[2:]
+    with cli_server(*options) as (base, _):
+        port = base.rsplit(":", 1)[1]
+        for command in commands:
+            if command.startswith("mockserver run "):
+                continue
+            runnable = re.sub(r"(127\.0\.0\.1|localhost|mockserver):8080", f"127.0.0.1:{port}", command)
+            result = subprocess.run(f"{ROOT}/.venv/bin/{runnable}", shell=True, cwd=tmp_path,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, f"{command}\n{result.stdout[-1500:]}{result.stderr[-1500:]}"
+    assert {c.split()[1] for c in commands} >= {"run", "wait", "verify"}
