@@ -57,9 +57,15 @@ def cli_server(*args: str):
             wait_healthy(base, process, log=Path(log.name))
             yield base, process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> int:
+    """SIGTERM a server process (unless it has ended), SIGKILL it after `timeout` s; its exit status."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()

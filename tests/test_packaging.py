@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import ROOT, free_port
+from servers import ROOT, free_port, stop_process
 
 ALL_APIS = ["cloudplans", "versori", "pdnsmanager", "awx", "apinizer"]
 SHIPPED_SCENARIOS = {"default", "empty", "edge-cases", "large"}
@@ -264,13 +264,7 @@ def served(installed: Installed, *args: str, cwd: Path | None = None):
                                      f"{log_path.read_text()}")
             yield base, process
         finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -445,8 +439,7 @@ def test_pipx_install_of_the_source_folder_runs_from_anywhere(installed, tmp_pat
         health = requests.get(f"http://127.0.0.1:{port}/__mock/health", timeout=10).json()
         assert health["apis"] == ALL_APIS
     finally:
-        server.terminate()
-        assert server.wait(timeout=10) == 0
+        assert stop_process(server) == 0
 
 
 # --- a broken install (last: it removes a file from the venv, and puts it back after) -------
