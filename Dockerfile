@@ -35,6 +35,7 @@ RUN groupadd --system --gid 10001 mock \
  && useradd --system --uid 10001 --gid mock --create-home --home-dir /home/mock mock \
  && mkdir /data /state && chown mock:mock /state
 COPY --from=build /opt/mockserver /opt/mockserver
+COPY container/entrypoint.sh /usr/local/bin/mockserver-entrypoint
 ENV PATH=/opt/mockserver/bin:$PATH PYTHONUNBUFFERED=1
 USER mock
 # Parse the shipped specs and data once now: every start of the image reads them cached.
@@ -44,5 +45,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["mockserver", "wait", "--timeout", "3", "http://127.0.0.1:8080/__mock/health"]
 # Off loopback the control API needs a token: MOCKSERVER_ADMIN_TOKEN (run refuses to start
-# without one). Arguments after the image name are added: --fixtures /data/x.yaml, --seed 42 ...
-ENTRYPOINT ["mockserver", "run", "--host", "0.0.0.0", "--port", "8080"]
+# without one). Arguments after the image name are `mockserver run` options (--fixtures
+# /data/x.yaml, --seed 42 ...), or another command: verify, wait, fixtures, --version.
+ENTRYPOINT ["mockserver-entrypoint"]

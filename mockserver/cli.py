@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
+import signal
 import sys
 import threading
 from pathlib import Path
 
 import click
 
+from .cli_inputs import InputError, data_files, folder, output_file
 from .data import MissingData
 from .fixtures import FixtureError
 from .origins import is_loopback
@@ -19,12 +20,6 @@ from .persistence import PersistError
 from .registry import API_IDS
 from .runtime import MockConfig
 from .spec import SpecError
-
-
-class InputError(click.ClickException):
-    """Bad input on the command line (a path, a spec, a data file): one line, exit status 2."""
-
-    exit_code = 2
 
 
 class _Commands(click.Group):
@@ -35,26 +30,11 @@ class _Commands(click.Group):
             raise InputError(str(exc)) from exc
 
 
-def _readable_files(ctx, param, paths):
-    """The paths, when each is a readable file; else one line naming it (exit 2, no usage text)."""
-    for path in paths:
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder, not a data file")
-        if not os.access(path, os.R_OK):
-            raise InputError(f"{path}: cannot be read (permission denied)")
-    return paths
-
-
-def _folder(ctx, param, path):
-    """The path, when it is a folder; else one line naming it (exit 2, no usage text)."""
-    if path is not None and not path.is_dir():
-        raise InputError(f"{param.opts[0]} {path}: no such folder")
-    return path
-
-
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+# Every option can also come from the environment: MOCKSERVER_<COMMAND>_<OPTION>, e.g.
+# MOCKSERVER_RUN_SEED=42 or MOCKSERVER_RUN_FIXTURES="default /data/mine.yaml" (a container
+# service that takes no arguments, such as a GitHub Actions service, can then be configured).
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"],
+                                              "auto_envvar_prefix": "MOCKSERVER"})
 @click.version_option(package_name="mockserver", prog_name="mockserver")
 def main() -> None:
     """Spec-driven, stateful mock server for five credentials APIs."""
@@ -67,14 +47,15 @@ def main() -> None:
 @click.option("--api", "single_api", type=click.Choice(API_IDS),
               help="Serve only this API, mounted at / instead of /<api>.")
 @click.option("--seed", type=int, help="Seed for generated data: the same data on every start.")
-@click.option("--fixtures", "fixtures", multiple=True, type=click.Path(path_type=Path), callback=_readable_files,
-              help="Data file(s) to start with instead of the shipped default.yaml; repeatable, "
-                   "later files add to earlier ones.")
-@click.option("--specs", "spec_dir", type=click.Path(path_type=Path), callback=_folder,
+@click.option("--fixtures", "fixtures", multiple=True, type=click.Path(path_type=Path), callback=data_files,
+              help="Data file(s) to start with instead of the shipped default.yaml, or the name of a "
+                   "shipped scenario (default, empty, edge-cases, large); repeatable, later ones add "
+                   "to earlier ones.")
+@click.option("--specs", "spec_dir", type=click.Path(path_type=Path), callback=folder,
               help="Folder of <api>.yaml specs that replace the shipped spec of those APIs.")
 @click.option("--threads", type=click.IntRange(1, 256), hidden=True,
               help="No effect: kept so that older scripts still start (requests no longer use threads).")
-@click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--state-file", type=click.Path(path_type=Path), callback=output_file,
               help="Start from this file when it exists, and save the data to it after every change.")
 @click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(0, 1_000_000),
               help="Requests kept in the journal (0 turns it off).")
@@ -112,7 +93,7 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
     from .server import url_host, check_bindable, free_port
 
     if not is_loopback(host) and not admin_token:
-        raise click.UsageError(f"--host {host} is reachable from other machines, and the control API "
+        raise InputError(f"--host {host} is reachable from other machines, and the control API "
                                f"(/__mock/) can replace all data: set a secret token in the "
                                f"MOCKSERVER_ADMIN_TOKEN environment variable (in a container: "
                                f"run -e MOCKSERVER_ADMIN_TOKEN=<secret> ...) or give --admin-token TOKEN")
@@ -134,8 +115,8 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
         port = port or free_port(host)
         check_bindable(host, port)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror} "
-                                   f"(choose another port, e.g. make run PORT=9000)") from exc
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror} (choose another one with "
+                         f"--port, or make run PORT=... in a checkout)") from exc
     runtime = app.runtime
     base = f"http://{url_host(host)}:{port}"
     for api_id, api in runtime.apis.items():
@@ -160,15 +141,18 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
 @click.option("--project", help="Apinizer project to work under.")
 @click.option("--record", help="PDNS record to work under.")
 @click.option("--user", "user_id", help="AWX user whose credentials to work with.")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report.")
+@click.option("--junit", type=click.Path(path_type=Path), callback=output_file,
+              help="Write a JUnit XML report (its folder is made when missing).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), callback=output_file,
+              help="Write a JSON report (its folder is made when missing).")
 @click.option("--quiet", is_flag=True, help="Print failures and the summary only.")
 def verify(api_ids, base_url, against_mock, token, username, password, org, project, record, user_id,
            junit, json_path, quiet):
     """Check a server against the specs: stateful flows, negative checks, every response.
 
     Exit 0 when every check holds, 1 when any fails, 2 when the target cannot be reached
-    or the arguments are wrong.
+    or the arguments are wrong, 130/143 when stopped by Ctrl-C/SIGTERM; the reports are
+    written in every case.
     """
     from .verify.report import progress_line, summary, write_json, write_junit
     from .verify.runner import Outcome, verify_api
@@ -188,30 +172,60 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
             click.echo(progress_line(result))
 
     outcome = Outcome()
-    unreachable = None
-    with _target_root(base_url, against_mock) as root:
-        for api_id in apis:
-            url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
-            try:
-                verify_api(api_id, url, credentials, options, report, outcome)
-            except Unreachable as exc:
-                unreachable = f"cannot reach {url}: {exc}"
-                outcome.record_unreachable(api_id, unreachable, report)
-                break  # the next API is behind the same server
+    stopped, status = None, None  # why the run ended early, and its exit status
+    signals = _SignalsAsInterrupt()
+    try:
+        with signals, _target_root(base_url, against_mock) as root:
+            for api_id in apis:
+                url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
+                try:
+                    verify_api(api_id, url, credentials, options, report, outcome)
+                except Unreachable as exc:
+                    stopped, status = f"cannot reach {url}: {exc}", 2
+                    outcome.record_stop(api_id, "reach the server", stopped, report)
+                    break  # the next API is behind the same server
+    except KeyboardInterrupt:
+        stopped, status = f"interrupted: the run was stopped by {signals.received}", 128 + signals.number
+        outcome.record_stop(outcome.results[-1].api if outcome.results else apis[0], "the run was interrupted",
+                            stopped, report)
     target = base_url or "a mock started for this run"
     click.echo(summary(outcome.results, outcome.leftovers))
     # The reports are written whatever happened, so a CI step that collects them finds them.
+    problems = []
     for path, write in ((junit, lambda: write_junit(junit, outcome.results, target)),
                         (json_path, lambda: write_json(json_path, outcome.results, target, outcome.leftovers))):
         if path:
             try:
                 write()
             except OSError as exc:
-                raise InputError(f"cannot write the report {path}: {exc.strerror}") from exc
-    if unreachable:
-        click.echo(unreachable, err=True)
-        sys.exit(2)
-    sys.exit(0 if outcome.passed else 1)
+                problems.append(f"cannot write the report {path}: {exc.strerror or exc}")
+    if stopped:
+        click.echo(stopped, err=True)
+    if problems:
+        raise InputError("; ".join(problems))
+    sys.exit(status if stopped else 0 if outcome.passed else 1)
+
+
+class _SignalsAsInterrupt:
+    """While a run lasts, SIGTERM (a cancelled CI job) stops it as Ctrl-C does.
+
+    Either way the run ends with its reports written, what it created cleaned up, and the
+    shell's status for the signal (130 for SIGINT, 143 for SIGTERM).
+    """
+
+    received, number = "Ctrl-C (SIGINT)", signal.SIGINT
+
+    def __enter__(self):
+        def on_sigterm(signum, frame):
+            self.received, self.number = "SIGTERM", signal.SIGTERM
+            raise KeyboardInterrupt
+
+        self.previous = signal.signal(signal.SIGTERM, on_sigterm)
+        return self
+
+    def __exit__(self, *exc_info):
+        signal.signal(signal.SIGTERM, self.previous)
+        return False
 
 
 @contextlib.contextmanager
@@ -237,7 +251,7 @@ def fixtures() -> None:
 
 
 @fixtures.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), callback=_readable_files)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), callback=data_files)
 def fixtures_check(paths):
     """Validate fixture files against the specs, as --fixtures would load them."""
     from .fixtures import build_store, read_fixture

@@ -72,6 +72,15 @@ def parse_document(text: str, *, aliases: bool = True) -> Any:
         raise yaml.YAMLError("the document is nested too deeply") from exc
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: where (line, column) and what."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is not None and problem:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return " ".join(str(exc).split())
+
+
 def default_fixture() -> Path:
     """The data a server starts with unless told otherwise (the shipped ``default.yaml``)."""
     return fixture_dir() / "default.yaml"
@@ -91,7 +100,7 @@ def read_fixture(path: Path, *, cache: bool = True) -> tuple[str, dict]:
     except UnicodeDecodeError as exc:
         raise FixtureError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except yaml.YAMLError as exc:
-        raise FixtureError(f"{path}: not valid YAML: {exc}") from exc
+        raise FixtureError(f"{path}: not valid YAML: {yaml_problem(exc)}") from exc
     return str(path), check_shape(document, str(path))
 
 
@@ -107,7 +116,7 @@ def check_shape(document: Any, source: str) -> dict:
     mistake (a wrong file name, a truncated upload) than a wish to wipe everything.
     """
     if not isinstance(document, dict):
-        raise FixtureError(f"{source}: a fixture must be a mapping with 'description' and 'apis'")
+        raise FixtureError(f"{source}: a fixture must be a mapping with 'apis' (and optionally a 'description')")
     unknown = sorted(str(k) for k in document if k not in DOCUMENT_KEYS)
     if unknown:
         raise FixtureError(f"{source}: unknown top-level key(s) {unknown}; a fixture has "

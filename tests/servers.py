@@ -43,10 +43,10 @@ def threaded_server(app):
 
 
 @contextmanager
-def cli_server(*args: str):
+def cli_server(*args: str, env: dict | None = None):
     """Run ``mockserver run`` as a real process on a free port; yields (base URL, process)."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**(env or os.environ), "PYTHONUNBUFFERED": "1"}
     # stderr goes to a file, not a pipe: an unread pipe fills up and blocks a busy server.
     with tempfile.NamedTemporaryFile("w+", prefix="mockserver-", suffix=".log") as log:
         process = subprocess.Popen(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 import requests
 from servers import ROOT, cli_server
@@ -58,8 +61,41 @@ def test_a_busy_port_is_a_one_line_error():
         port = busy.getsockname()[1]
         result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", str(port), "--quiet"],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode != 0
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+
+
+def mockserver(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mockserver", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "--fixtures", "nope.yaml"], "nope.yaml: no such file (nor a shipped scenario of that name"),
+    (["run", "--fixtures", "/"], "/: is a folder, not a data file"),
+    (["run", "--specs", "README.md"], "--specs README.md: is a file, not a folder"),
+    (["run", "--specs", "no-such-folder"], "--specs no-such-folder: no such folder"),
+    (["run", "--state-file", "tests"], "--state-file tests: is a folder, not a file"),
+    (["run", "--host", "0.0.0.0"], "set a secret token in the MOCKSERVER_ADMIN_TOKEN environment variable"),
+    (["verify", "--api", "awx", "--mock", "--junit", "tests"], "--junit tests: is a folder, not a file"),
+    (["fixtures", "check", "no-such.yaml"], "no-such.yaml: no such file"),
+])
+def test_bad_paths_and_settings_are_one_line_and_exit_2(args, message):
+    result = mockserver(*args)
+    assert result.returncode == 2, result.stderr
+    # one line, no usage text around it
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_shipped_scenarios_are_taken_by_name_and_options_from_the_environment():
+    checked = mockserver("fixtures", "check", "empty", "edge-cases")
+    assert checked.returncode == 0 and checked.stdout.count(": ok (") == 2, checked.stderr
+    env = {**os.environ, "MOCKSERVER_RUN_SEED": "42", "MOCKSERVER_RUN_FIXTURES": "empty"}
+    with cli_server(env=env) as (base, _):
+        assert requests.get(f"{base}/__mock/health").json()["seed"] == 42
+        assert requests.get(f"{base}/pdnsmanager/records/2/credentials",
+                            headers={"X-Authentication": "t"}).json()["results"] == []
 
 
 def test_fixtures_check_accepts_the_shipped_scenarios_and_names_what_is_wrong(tmp_path):

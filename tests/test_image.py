@@ -102,7 +102,21 @@ def test_the_image_runs_as_a_non_root_user_exposes_8080_and_has_a_health_check()
 def test_it_refuses_to_start_without_an_admin_token_and_says_how_to_give_one():
     result = podman("run", "--rm", IMAGE, check=False)
     assert result.returncode == 2
-    assert "MOCKSERVER_ADMIN_TOKEN" in result.stderr and "-e MOCKSERVER_ADMIN_TOKEN=" in result.stderr
+    assert "-e MOCKSERVER_ADMIN_TOKEN=" in result.stderr and "Usage:" not in result.stderr
+
+
+def test_other_commands_run_in_the_image_and_options_come_from_the_environment():
+    version = podman("run", "--rm", IMAGE, "--version")
+    assert version.stdout.strip().startswith("mockserver, version ")
+    verify = podman("run", "--rm", IMAGE, "verify", "--api", "pdnsmanager", "--mock", "--quiet", timeout=300)
+    assert "0 failed, 0 errors" in verify.stdout
+    # A service container takes no arguments: MOCKSERVER_RUN_<OPTION> configures it.
+    with container("-e", f"MOCKSERVER_ADMIN_TOKEN={TOKEN}", "-e", "MOCKSERVER_RUN_SEED=42",
+                   "-e", "MOCKSERVER_RUN_FIXTURES=empty") as (_, base):
+        assert requests.get(f"{base}/__mock/health", timeout=10).json()["seed"] == 42
+        listed = requests.get(f"{base}/pdnsmanager/records/2/credentials", headers={"X-Authentication": "t"},
+                              timeout=10)
+        assert listed.json()["results"] == []  # the "empty" scenario, by name
 
 
 def test_every_api_answers_the_control_api_wants_the_token_and_health_checks_pass():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 from drifting_provider import DRIFTS, DriftingProvider
-from servers import ROOT, free_port, threaded_server
+from servers import ROOT, cli_server, free_port, threaded_server
 
 
 def verify(*args, cwd=ROOT):
@@ -92,19 +94,13 @@ def test_an_unreachable_target_exits_2_and_still_writes_both_reports(tmp_path):
     assert len(errors) == 1 and "Connection refused" in errors[0].get("message")
 
 
-def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(tmp_path):
-    result = verify("--api", "pdnsmanager", "--mock", "--quiet", "--json", str(tmp_path / "no" / "such" / "r.json"))
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"cannot write the report {tmp_path / 'no' / 'such' / 'r.json'}" in result.stderr
-
-
 def test_a_target_that_goes_away_between_checks_is_an_error_check_not_a_pass():
     from mockserver.verify.flow import CheckResult
     from mockserver.verify.runner import Outcome
 
     outcome, printed = Outcome(), []
     outcome.results.append(CheckResult(api="awx", name="list credentials"))
-    outcome.record_unreachable("awx", "cannot reach http://x/awx: refused", printed.append)
+    outcome.record_stop("awx", "reach the server", "cannot reach http://x/awx: refused", printed.append)
     assert [r.status for r in outcome.results] == ["pass", "error"] and not outcome.passed
     assert printed[0].name == "reach the server" and "refused" in printed[0].note
 
@@ -117,3 +113,41 @@ def test_a_target_that_goes_away_between_checks_is_an_error_check_not_a_pass():
 def test_wrong_arguments_exit_2(args, message):
     result = verify(*args)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_report_folders_are_made_and_a_report_that_cannot_be_written_spares_the_other(tmp_path):
+    ok = verify("--api", "pdnsmanager", "--mock", "--quiet", "--junit", str(tmp_path / "reports" / "junit.xml"))
+    assert ok.returncode == 0 and (tmp_path / "reports" / "junit.xml").exists()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    result = verify("--api", "pdnsmanager", "--mock", "--quiet", "--junit", str(blocked / "junit.xml"),
+                    "--json", str(tmp_path / "report.json"))
+    assert result.returncode == 2 and f"cannot write the report {blocked / 'junit.xml'}" in result.stderr
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["failed"] == 0
+
+
+@pytest.mark.parametrize("signum,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_cleans_up_writes_its_reports_and_exits_with_the_signal_status(tmp_path, signum, status):
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    with cli_server("--latency", "50") as (base, _):  # slow enough to be stopped midway
+        before = requests.get(f"{base}/__mock/state").json()
+        run = subprocess.Popen([sys.executable, "-m", "mockserver", "verify", "--api", "all", "--base-url", base,
+                                "--junit", str(junit), "--json", str(report)], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for line in run.stdout:  # stop it once it has created something and checked a few things
+                if line.startswith("PASS  versori"):
+                    break
+            run.send_signal(signum)
+            out, err = run.communicate(timeout=120)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        assert run.returncode == status, out + err
+        assert "interrupted: the run was stopped by" in err
+        checks = json.loads(report.read_text())["checks"]
+        assert checks[-1]["status"] == "error" and checks[-1]["note"].startswith("interrupted")
+        assert all(c["status"] == "pass" for c in checks[:-1])
+        assert list(ET.parse(junit).getroot().iter("error"))
+        after = requests.get(f"{base}/__mock/state").json()
+        assert after["apis"] == before["apis"]  # what the run created was deleted again

@@ -52,6 +52,9 @@ class CheckResult:
         return list(dict.fromkeys(p.drift for p in self.problems))
 
 
+INTERRUPTED = "interrupted: the run was stopped (Ctrl-C or SIGTERM) before this check was answered"
+
+
 class CheckFailed(Exception):
     """Ends a check: the server did not do what the contract says."""
 
@@ -94,6 +97,9 @@ class Flow:
             result.status, result.note = "skip", str(skipped)
         except Unreachable as exc:  # ends the whole run; this check is its error, never a pass
             result.status, result.note = "error", f"cannot reach the server: {exc}"
+            raise
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (see cli.verify): the same
+            result.status, result.note = "error", INTERRUPTED
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a flow, or an answer it cannot read
             result.status = "error"

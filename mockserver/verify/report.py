@@ -58,6 +58,7 @@ def write_junit(path: Path, results: list[CheckResult], target: str) -> None:
             elif result.status == "skip":
                 ET.SubElement(case, "skipped", message=result.note)
     ET.indent(root)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
@@ -75,4 +76,5 @@ def write_json(path: Path, results: list[CheckResult], target: str, leftovers: l
                     "problems": [{"drift": p.drift, "message": p.message} for p in r.problems]}
                    for r in results],
     }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")

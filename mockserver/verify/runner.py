@@ -13,6 +13,10 @@ from .flow import CheckResult, Flow
 from .target import Credentials, Target
 
 
+# How the notes of checks that a run's early end cut short begin (flow.check writes them).
+EARLY_STOPS = ("cannot reach", "interrupted")
+
+
 @dataclass
 class Outcome:
     """Everything a run found."""
@@ -20,18 +24,17 @@ class Outcome:
     results: list[CheckResult] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
 
-    def record_unreachable(self, api_id: str, reason: str,
-                           on_result: Callable[[CheckResult], None]) -> None:
-        """Make sure an unreachable target shows as an error check in every report.
+    def record_stop(self, api_id: str, name: str, reason: str, on_result: Callable[[CheckResult], None]) -> None:
+        """Make sure a run that ended early (unreachable, interrupted) shows as an error check.
 
-        A check that was running when the target did not answer is that error already;
-        when none was (the target failed between checks), one is added.
+        A check that was running when it happened is that error already; when none was
+        (it happened between checks), one called `name` is added.
         """
         last = self.results[-1] if self.results else None
         if last is not None and last.api == api_id and last.status == "error" \
-                and last.note.startswith("cannot reach"):
+                and last.note.startswith(EARLY_STOPS):
             return
-        result = CheckResult(api=api_id, name="reach the server", status="error", note=reason)
+        result = CheckResult(api=api_id, name=name, status="error", note=reason)
         self.results.append(result)
         on_result(result)
 

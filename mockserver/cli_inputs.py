@@ -1,0 +1,59 @@
+"""Checks of the paths the command line is given: one clear line and exit 2 for a bad one.
+
+Click's own path checks print the usage text around their message; these raise
+`InputError`, which prints just ``Error: <message>``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+class InputError(click.ClickException):
+    """Bad input on the command line (a path, a spec, a data file): one line, exit status 2."""
+
+    exit_code = 2
+
+
+def data_files(ctx, param, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Readable data files; a name that is no file but a shipped scenario (``default``) is that one."""
+    found = []
+    for path in paths:
+        if not path.exists() and path.parent == Path("."):
+            from .scenarios import catalogue  # only now: most runs name no scenario
+
+            shipped = catalogue().get(path.stem if path.suffix in (".yaml", ".yml") else path.name)
+            if shipped is not None:
+                found.append(shipped.path)
+                continue
+        found.append(_readable_file(path))
+    return tuple(found)
+
+
+def _readable_file(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(f"{path}: no such file (nor a shipped scenario of that name: "
+                         f"see mockserver run --help)")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a data file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: cannot be read (permission denied)")
+    return path
+
+
+def folder(ctx, param, path: Path | None) -> Path | None:
+    """An existing folder (or no value)."""
+    if path is not None and not path.is_dir():
+        what = "is a file, not a folder" if path.exists() else "no such folder"
+        raise InputError(f"{param.opts[0]} {path}: {what}")
+    return path
+
+
+def output_file(ctx, param, path: Path | None) -> Path | None:
+    """A file to write (its folder is made when written); not an existing folder."""
+    if path is not None and path.is_dir():
+        raise InputError(f"{param.opts[0]} {path}: is a folder, not a file")
+    return path
