@@ -221,3 +221,48 @@ def test_the_readme_testcontainers_example_runs_against_the_image(docker_api, tm
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
+
+
+def readme_podman_commands() -> list[str]:
+    """The `podman run` commands of the README's "Container image" section, as pasted."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Container image"):text.index("## In CI")]
+    commands = []
+    for block in re.findall(r"```\n(.*?)```", section, flags=re.S):
+        commands += [line.strip() for line in block.replace("\\\n", " ").splitlines()
+                     if line.startswith("podman run")]
+    return commands
+
+
+def test_the_readme_podman_commands_work_as_pasted(tmp_path):
+    commands = readme_podman_commands()
+    assert len(commands) == 4
+    (tmp_path / "my-data.yaml").write_text((fixture_dir() / "empty.yaml").read_text())
+    (tmp_path / "my-data.yaml").chmod(0o644)
+    volume = f"mockserver-test-{uuid.uuid4().hex[:8]}"
+    try:
+        for command in commands:
+            runnable = command.replace("mockserver:latest", IMAGE).replace("mock-state:", f"{volume}:")
+            if "-p 127.0.0.1:8080:8080" not in command:  # a command that ends by itself
+                result = subprocess.run(runnable, shell=True, cwd=tmp_path, capture_output=True, text=True,
+                                        timeout=300)
+                assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+                continue
+            # A server: in the background, on a free port, until it answered and was stopped.
+            port, name = free_port(), f"mockserver-test-{uuid.uuid4().hex[:8]}"
+            runnable = runnable.replace("-p 127.0.0.1:8080:8080", f"-p 127.0.0.1:{port}:8080") \
+                               .replace("podman run --rm", f"podman run -d --name {name}")
+            subprocess.run(runnable, shell=True, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                waited = subprocess.run([MOCKSERVER, "wait", f"{base}/__mock/health", "--timeout", "60"],
+                                        capture_output=True, text=True, timeout=90)
+                assert waited.returncode == 0, f"{command}\n{podman('logs', name, check=False).stderr}"
+                state = requests.get(f"{base}/__mock/state", headers={"Authorization": "Bearer change-me"},
+                                     timeout=10)  # the README's control call, with its token
+                assert state.status_code == 200
+                assert stop_with_sigterm(name)[0] == 0
+            finally:
+                podman("rm", "-f", "-t", "0", name, check=False)
+    finally:
+        podman("volume", "rm", "-f", volume, check=False)
