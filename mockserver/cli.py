@@ -220,11 +220,15 @@ class _SignalsAsInterrupt:
             self.received, self.number = "SIGTERM", signal.SIGTERM
             raise KeyboardInterrupt
 
-        self.previous = signal.signal(signal.SIGTERM, on_sigterm)
+        # Only the main thread may set handlers (verify called from another thread: left alone).
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, on_sigterm)
         return self
 
     def __exit__(self, *exc_info):
-        signal.signal(signal.SIGTERM, self.previous)
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
         return False
 
 

@@ -104,6 +104,26 @@ def test_serving_stops_and_frees_its_port():
     raise AssertionError(f"port {port} still answers after the server stopped")
 
 
+def test_granian_threads_carry_the_server_name_and_are_gone_when_serving_ends(monkeypatch):
+    from mockserver.native_threads import ServerThreads
+
+    made: list[ServerThreads] = []
+    original = ServerThreads.__init__
+
+    def remember(self, name=None):
+        original(self, name)
+        made.append(self)
+
+    monkeypatch.setattr(ServerThreads, "__init__", remember)
+    session = requests.Session()  # a kept-alive connection, still open when the server stops
+    with serving(echo_app) as base:
+        assert session.get(f"{base}/x", timeout=10).status_code == 200
+        # The Rust threads inherited the name; if granian renamed them, the wait would be blind.
+        assert len(made[-1].running()) >= 2
+    assert made[-1].running() == set()
+    session.close()
+
+
 
 class FakeProtocol:
     """Stands in for granian's RSGI protocol: records how much of the body was taken."""

@@ -67,6 +67,7 @@ def test_200_in_process_stops_with_traffic_in_flight_leave_no_server_thread(monk
 
             client = threading.Thread(target=ask, daemon=True)
             client.start()
+            assert seen[-1].running()  # granian's threads carry the name: the check below is not blind
         # The block has ended: every thread the server started must have ended with it.
         assert seen[-1].running() == set()
         stop.set()
