@@ -35,6 +35,7 @@ IMAGE_BASE   ?=
 ENGINE       ?= $(shell command -v podman || command -v docker || echo podman)
 CA_BUNDLE    ?= $(firstword $(wildcard /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt))
 image:
+	command -v $(ENGINE) >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq podman runc; }
 	$(ENGINE) build $(if $(findstring podman,$(ENGINE)),--format docker) --network host \
 	    $(if $(CA_BUNDLE),--secret id=pip-ca$(comma)src=$(CA_BUNDLE)) \
 	    $(if $(IMAGE_BASE),--build-arg BASE=$(IMAGE_BASE)) -t $(IMAGE) .

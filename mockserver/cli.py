@@ -5,21 +5,18 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import signal
 import sys
 import threading
 from pathlib import Path
 
 import click
 
+from .behaviors import API_IDS
 from .cli_inputs import InputError, data_files, folder, output_file
 from .data import MissingData
-from .fixtures import FixtureError
-from .origins import is_loopback
-from .persistence import PersistError
-from .registry import API_IDS
-from .runtime import MockConfig
-from .spec import SpecError
+
+# The rest is imported by the commands that need it: `wait` and `--version` (the image's
+# health check runs `wait` every few seconds) start without loading specs, Faker or Flask.
 
 
 class _Commands(click.Group):
@@ -31,7 +28,7 @@ class _Commands(click.Group):
 
 
 # Every option can also come from the environment: MOCKSERVER_<COMMAND>_<OPTION>, e.g.
-# MOCKSERVER_RUN_SEED=42 or MOCKSERVER_RUN_FIXTURES="default /data/mine.yaml" (a container
+# MOCKSERVER_RUN_SEED=42 or MOCKSERVER_RUN_FIXTURES=default:/data/mine.yaml (a container
 # service that takes no arguments, such as a GitHub Actions service, can then be configured).
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"],
                                               "auto_envvar_prefix": "MOCKSERVER"})
@@ -90,7 +87,12 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
     """Load everything `run` serves and check the port; (app, port, base URL). Prints the banner."""
     from .app import create_wsgi
     from .faults import FaultError, parse_latency
-    from .server import url_host, check_bindable, free_port
+    from .fixtures import FixtureError
+    from .origins import is_loopback
+    from .persistence import PersistError
+    from .runtime import MockConfig
+    from .server import check_bindable, free_port, url_host
+    from .spec import SpecError
 
     if not is_loopback(host) and not admin_token:
         raise InputError(f"--host {host} is reachable from other machines, and the control API "
@@ -150,12 +152,13 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
            junit, json_path, quiet):
     """Check a server against the specs: stateful flows, negative checks, every response.
 
-    Exit 0 when every check holds, 1 when any fails, 2 when the target cannot be reached
-    or the arguments are wrong, 130/143 when stopped by Ctrl-C/SIGTERM; the reports are
-    written in every case.
+    Exit 0 when every check holds, 1 when any fails, 2 when the target cannot be reached,
+    the arguments are wrong or a report cannot be written, 130/143 when stopped by
+    Ctrl-C/SIGTERM; the reports are written in every case.
     """
     from .verify.report import progress_line, summary, write_json, write_junit
     from .verify.runner import Outcome, verify_api
+    from .verify.signals import RunSignals
     from .verify.target import Credentials, Unreachable
 
     apis = list(API_IDS) if "all" in api_ids else list(dict.fromkeys(api_ids))
@@ -173,63 +176,40 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
 
     outcome = Outcome()
     stopped, status = None, None  # why the run ended early, and its exit status
-    signals = _SignalsAsInterrupt()
-    try:
-        with signals, _target_root(base_url, against_mock) as root:
-            for api_id in apis:
-                url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
+    with RunSignals() as signals:
+        try:
+            with _target_root(base_url, against_mock) as root:
+                for api_id in apis:
+                    url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
+                    try:
+                        verify_api(api_id, url, credentials, options, report, outcome)
+                    except Unreachable as exc:
+                        stopped, status = f"cannot reach {url}: {exc}", 2
+                        outcome.record_stop(api_id, "reach the server", stopped, report)
+                        break  # the next API is behind the same server
+        except KeyboardInterrupt:
+            stopped, status = f"interrupted: the run was stopped by {signals.received}", signals.status
+            outcome.record_stop(outcome.results[-1].api if outcome.results else apis[0],
+                                "the run was interrupted", stopped, report)
+        signals.hold()  # the summary and the reports are written whole, whatever comes now
+        click.echo(summary(outcome.results, outcome.leftovers))
+        target = base_url or "a mock started for this run"
+        problems = []  # each report is tried, so a CI step that collects them finds what can be
+        for path, write in ((junit, lambda: write_junit(junit, outcome.results, target)),
+                            (json_path, lambda: write_json(json_path, outcome.results, target, outcome.leftovers))):
+            if path:
                 try:
-                    verify_api(api_id, url, credentials, options, report, outcome)
-                except Unreachable as exc:
-                    stopped, status = f"cannot reach {url}: {exc}", 2
-                    outcome.record_stop(api_id, "reach the server", stopped, report)
-                    break  # the next API is behind the same server
-    except KeyboardInterrupt:
-        stopped, status = f"interrupted: the run was stopped by {signals.received}", 128 + signals.number
-        outcome.record_stop(outcome.results[-1].api if outcome.results else apis[0], "the run was interrupted",
-                            stopped, report)
-    target = base_url or "a mock started for this run"
-    click.echo(summary(outcome.results, outcome.leftovers))
-    # The reports are written whatever happened, so a CI step that collects them finds them.
-    problems = []
-    for path, write in ((junit, lambda: write_junit(junit, outcome.results, target)),
-                        (json_path, lambda: write_json(json_path, outcome.results, target, outcome.leftovers))):
-        if path:
-            try:
-                write()
-            except OSError as exc:
-                problems.append(f"cannot write the report {path}: {exc.strerror or exc}")
+                    write()
+                except OSError as exc:
+                    problems.append(f"cannot write the report {path}: {exc.strerror or exc}")
+    if signals.number and not stopped:  # it came while the reports were written
+        stopped, status = f"interrupted: stopped by {signals.received}", signals.status
     if stopped:
         click.echo(stopped, err=True)
-    if problems:
-        raise InputError("; ".join(problems))
-    sys.exit(status if stopped else 0 if outcome.passed else 1)
-
-
-class _SignalsAsInterrupt:
-    """While a run lasts, SIGTERM (a cancelled CI job) stops it as Ctrl-C does.
-
-    Either way the run ends with its reports written, what it created cleaned up, and the
-    shell's status for the signal (130 for SIGINT, 143 for SIGTERM).
-    """
-
-    received, number = "Ctrl-C (SIGINT)", signal.SIGINT
-
-    def __enter__(self):
-        def on_sigterm(signum, frame):
-            self.received, self.number = "SIGTERM", signal.SIGTERM
-            raise KeyboardInterrupt
-
-        # Only the main thread may set handlers (verify called from another thread: left alone).
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, on_sigterm)
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
-        return False
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+    # The run's own outcome first; a report that could not be written turns a pass into 2.
+    sys.exit(status if stopped else 1 if not outcome.passed else 2 if problems else 0)
 
 
 @contextlib.contextmanager
@@ -239,7 +219,11 @@ def _target_root(base_url: str | None, against_mock: bool):
         yield base_url
         return
     from .app import create_app
+    from .fixtures import FixtureError
+    from .persistence import PersistError
+    from .runtime import MockConfig
     from .server import serving
+    from .spec import SpecError
 
     try:
         app = create_app(MockConfig(access_log=False))
@@ -258,8 +242,9 @@ def fixtures() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), callback=data_files)
 def fixtures_check(paths):
     """Validate fixture files against the specs, as --fixtures would load them."""
-    from .fixtures import build_store, read_fixture
+    from .fixtures import FixtureError, build_store, read_fixture
     from .registry import load_apis
+    from .spec import SpecError
 
     try:
         apis = load_apis()

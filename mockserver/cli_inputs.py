@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from .data import fixture_dir
+
 
 class InputError(click.ClickException):
     """Bad input on the command line (a path, a spec, a data file): one line, exit status 2."""
@@ -23,11 +25,9 @@ def data_files(ctx, param, paths: tuple[Path, ...]) -> tuple[Path, ...]:
     found = []
     for path in paths:
         if not path.exists() and path.parent == Path("."):
-            from .scenarios import catalogue  # only now: most runs name no scenario
-
-            shipped = catalogue().get(path.stem if path.suffix in (".yaml", ".yml") else path.name)
-            if shipped is not None:
-                found.append(shipped.path)
+            shipped = fixture_dir() / f"{path.name.removesuffix('.yaml')}.yaml"
+            if shipped.is_file():
+                found.append(shipped)
                 continue
         found.append(_readable_file(path))
     return tuple(found)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
+
+# No proxy: the URL waited for is the mock itself, usually on this machine or its CI network,
+# while CI systems and containers often set HTTP(S)_PROXY for the outside world.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def probe(url: str, timeout: float = 2.0) -> tuple[bool, str]:
     """One try: (True, "200") when `url` answers 2xx, else (False, what happened)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked by the caller
+        with _OPENER.open(url, timeout=timeout) as response:
             return 200 <= response.status < 300, str(response.status)
     except urllib.error.HTTPError as exc:
         return False, f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return False, str(reason)
+        return False, str(getattr(exc, "reason", exc))
+    except (http.client.HTTPException, ValueError) as exc:  # something answered, but not HTTP
+        return False, f"not an HTTP answer ({exc.__class__.__name__}: {exc})"
 
 
 def wait_until_ready(url: str, timeout: float, interval: float = 0.1) -> tuple[bool, str]:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .behaviors import API_IDS  # noqa: F401  (re-exported: registry.API_IDS is the usual name)
 from .behaviors.base import ApiBehavior
 from .data import spec_dir as shipped_spec_dir
 from .routing import Router
 from .spec import ApiSpec, SpecError, load_spec, secret_names
 
-API_IDS = ("cloudplans", "versori", "pdnsmanager", "awx", "apinizer")
 
 
 @dataclass

@@ -245,7 +245,8 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
     is already true. On the way out, requests still waiting for a latency fault are
     answered at once rather than waited for, and this returns only once granian's own
     threads have ended (see `native_threads`), so the caller may let the interpreter
-    finalize and exit with its real status. A second Ctrl-C ends the process at once (130).
+    finalize and exit with its real status. A second Ctrl-C or SIGTERM ends the process at
+    once (130 or 143).
     """
     bridge = _bridge(app)
     server = _granian_server(bridge, host, port)
@@ -260,7 +261,7 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
             bridge.stopping.set()
             server.stop()
             for signum in (signal.SIGINT, signal.SIGTERM):  # the next signal does not wait
-                loop.add_signal_handler(signum, os._exit, 130)
+                loop.add_signal_handler(signum, os._exit, 128 + signum)
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop)
@@ -275,6 +276,10 @@ def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_lis
     try:
         asyncio.run(main())
     finally:
+        # asyncio.run has put the default handlers back: a signal during the wait would
+        # interrupt it (or kill the process) with the wrong status. One ends it at once.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda number, frame: os._exit(128 + number))
         threads.wait_ended()
 
 
@@ -305,9 +310,11 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
     server = _granian_server(bridge, host, port)
     threads = ServerThreads()
     ready: dict = {}
+    loop_ready = threading.Event()
 
     async def main() -> None:
         ready["loop"] = asyncio.get_running_loop()
+        loop_ready.set()
         await server.serve()
 
     def run_loop() -> None:
@@ -320,6 +327,9 @@ def serving(app, host: str = "127.0.0.1", port: int = 0):
         _wait_listening(host, port, thread)
         yield f"http://{url_host(host)}:{port}"
     finally:
+        # Even when the block ends at once (Ctrl-C while starting), the server gets to stop:
+        # a server left running would keep its threads past interpreter exit.
+        loop_ready.wait(STOP_TIMEOUT if thread.is_alive() else 0)
         loop = ready.get("loop")
         if loop is not None and thread.is_alive():
             try:

@@ -88,14 +88,17 @@ def test_bad_paths_and_settings_are_one_line_and_exit_2(args, message):
     assert message in result.stderr
 
 
-def test_shipped_scenarios_are_taken_by_name_and_options_from_the_environment():
+def test_shipped_scenarios_are_taken_by_name_and_options_from_the_environment(tmp_path):
     checked = mockserver("fixtures", "check", "empty", "edge-cases")
     assert checked.returncode == 0 and checked.stdout.count(": ok (") == 2, checked.stderr
-    env = {**os.environ, "MOCKSERVER_RUN_SEED": "42", "MOCKSERVER_RUN_FIXTURES": "empty"}
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("apis:\n  pdnsmanager:\n    credentials:\n"
+                     "      - {record: 2, description: From the environment, type: password, password: p}\n")
+    env = {**os.environ, "MOCKSERVER_RUN_SEED": "42", "MOCKSERVER_RUN_FIXTURES": f"empty:{extra}"}
     with cli_server(env=env) as (base, _):
         assert requests.get(f"{base}/__mock/health").json()["seed"] == 42
-        assert requests.get(f"{base}/pdnsmanager/records/2/credentials",
-                            headers={"X-Authentication": "t"}).json()["results"] == []
+        listed = requests.get(f"{base}/pdnsmanager/records/2/credentials", headers={"X-Authentication": "t"})
+        assert [c["description"] for c in listed.json()["results"]] == ["From the environment"]
 
 
 def test_fixtures_check_accepts_the_shipped_scenarios_and_names_what_is_wrong(tmp_path):

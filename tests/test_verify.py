@@ -131,9 +131,12 @@ def test_an_interrupted_run_cleans_up_writes_its_reports_and_exits_with_the_sign
     junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
     with cli_server("--latency", "50") as (base, _):  # slow enough to be stopped midway
         before = requests.get(f"{base}/__mock/state").json()
+        # (SIGINT reset: a runner that was itself started in the background ignores it, and
+        # its children would inherit that.)
         run = subprocess.Popen([sys.executable, "-m", "mockserver", "verify", "--api", "all", "--base-url", base,
                                 "--junit", str(junit), "--json", str(report)], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             for line in run.stdout:  # stop it once it has created something and checked a few things
                 if line.startswith("PASS  versori"):
@@ -151,3 +154,19 @@ def test_an_interrupted_run_cleans_up_writes_its_reports_and_exits_with_the_sign
         assert list(ET.parse(junit).getroot().iter("error"))
         after = requests.get(f"{base}/__mock/state").json()
         assert after["apis"] == before["apis"]  # what the run created was deleted again
+
+
+def test_an_interrupt_during_clean_up_still_undoes_the_rest_and_names_what_it_could_not():
+    from mockserver.verify.flow import Flow
+
+    flow, undone = Flow("awx", spec=None, target=None, options={}), []
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    flow.cleanup("credential 1", lambda: undone.append(1))
+    flow.cleanup("credential 2", interrupted)
+    flow.cleanup("credential 3", lambda: undone.append(3))
+    leftovers, was_interrupted = flow.run_cleanups()
+    assert undone == [3, 1] and was_interrupted
+    assert leftovers == ["credential 2: interrupted before it was undone"]

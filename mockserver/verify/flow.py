@@ -45,6 +45,7 @@ class CheckResult:
     duration_ms: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     note: str = ""
+    cut_short: bool = False  # the run ended during this check (unreachable, interrupted)
 
     @property
     def drifts(self) -> list[str]:
@@ -96,10 +97,10 @@ class Flow:
         except Skip as skipped:
             result.status, result.note = "skip", str(skipped)
         except Unreachable as exc:  # ends the whole run; this check is its error, never a pass
-            result.status, result.note = "error", f"cannot reach the server: {exc}"
+            result.status, result.note, result.cut_short = "error", f"cannot reach the server: {exc}", True
             raise
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM (see cli.verify): the same
-            result.status, result.note = "error", INTERRUPTED
+            result.status, result.note, result.cut_short = "error", INTERRUPTED, True
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a flow, or an answer it cannot read
             result.status = "error"
@@ -207,13 +208,20 @@ class Flow:
 
         return cancel
 
-    def run_cleanups(self) -> list[str]:
-        """Undo everything this run created; returns what could not be undone."""
-        failed = []
+    def run_cleanups(self) -> tuple[list[str], bool]:
+        """Undo everything this run created; (what could not be undone, whether interrupted).
+
+        An interrupt (Ctrl-C, SIGTERM) during the clean-up does not stop it: what the run
+        made is still deleted, and the caller re-raises once it has reported the rest.
+        """
+        failed, interrupted = [], False
         while self._cleanups:
             what, action = self._cleanups.pop()
             try:
                 action()
+            except KeyboardInterrupt:
+                interrupted = True
+                failed.append(f"{what}: interrupted before it was undone")
             except Exception as exc:  # noqa: BLE001 - report, then go on cleaning
                 failed.append(f"{what}: {exc}")
-        return failed
+        return failed, interrupted

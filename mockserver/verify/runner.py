@@ -13,10 +13,6 @@ from .flow import CheckResult, Flow
 from .target import Credentials, Target
 
 
-# How the notes of checks that a run's early end cut short begin (flow.check writes them).
-EARLY_STOPS = ("cannot reach", "interrupted")
-
-
 @dataclass
 class Outcome:
     """Everything a run found."""
@@ -31,8 +27,7 @@ class Outcome:
         (it happened between checks), one called `name` is added.
         """
         last = self.results[-1] if self.results else None
-        if last is not None and last.api == api_id and last.status == "error" \
-                and last.note.startswith(EARLY_STOPS):
+        if last is not None and last.api == api_id and last.cut_short:
             return
         result = CheckResult(api=api_id, name=name, status="error", note=reason)
         self.results.append(result)
@@ -64,4 +59,7 @@ def verify_api(api_id: str, base_url: str, credentials: Credentials, options: di
         negative.run(flow, module)
     finally:
         outcome.results.extend(flow.results)
-        outcome.leftovers.extend(f"{api_id}: {what}" for what in flow.run_cleanups())
+        leftovers, interrupted = flow.run_cleanups()
+        outcome.leftovers.extend(f"{api_id}: {what}" for what in leftovers)
+        if interrupted:
+            raise KeyboardInterrupt
