@@ -28,7 +28,9 @@ contract: $(STAMP)
 
 # The container image (Dockerfile). IMAGE_BASE picks another base image, e.g. one built by
 # container/build-base.sh. The machine's trusted CA certificates go to pip as a build secret
-# (for HTTPS proxies that re-sign traffic); podman is preferred, docker works as well.
+# (for HTTPS proxies that re-sign traffic); podman is preferred, docker (23 or newer, whose
+# BuildKit reads the secret) works as well. podman builds in the docker format, which keeps
+# the HEALTHCHECK, and on the host's network (its default one may not be set up).
 IMAGE        ?= mockserver:latest
 comma        := ,
 IMAGE_BASE   ?=
@@ -36,7 +38,7 @@ ENGINE       ?= $(shell command -v podman || command -v docker || echo podman)
 CA_BUNDLE    ?= $(firstword $(wildcard /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt))
 image:
 	command -v $(ENGINE) >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq podman runc; }
-	$(ENGINE) build $(if $(findstring podman,$(ENGINE)),--format docker) --network host \
+	$(ENGINE) build $(if $(findstring podman,$(ENGINE)),--format docker --network host) \
 	    $(if $(CA_BUNDLE),--secret id=pip-ca$(comma)src=$(CA_BUNDLE)) \
 	    $(if $(IMAGE_BASE),--build-arg BASE=$(IMAGE_BASE)) -t $(IMAGE) .
 	@echo "image $(IMAGE): $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE) | awk '{printf "%.0f MB", $$1/1e6}')"
