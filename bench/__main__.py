@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from . import mix, report, wrk
+from . import bodies, mix, report, wrk
 from .processes import PRISM, bare_command, free_port, mock_command, prism_command, resident_mb, started
 
 BIG = "bench/fixtures/pdns-100k.yaml"
@@ -132,6 +132,16 @@ def measure_store_size(seconds: float) -> dict:
     return figures
 
 
+def measure_bodies() -> dict:
+    """How long the mock takes to refuse each expensive body (bench/bodies.py)."""
+    port = free_port()
+    with started(mock_command(port), port, "/__mock/health") as _:
+        figures = bodies.measure(f"http://127.0.0.1:{port}")
+    for name, figure in figures.items():
+        say(f"  {name}: {figure['ms']:.1f} ms ({figure['kb']} KB)")
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Measure the mock; write bench/results.md.")
     parser.add_argument("--seconds", type=float, default=4.0, help="Duration of each wrk run (default 4).")
@@ -152,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     figures.update(measure_mix(args.seconds, args.rounds))
     say("Store size: list latency at 100 and 100,000 stored, memory at 100,000:")
     figures["store"] = measure_store_size(args.seconds)
+    say("Expensive bodies: median time to the 4xx:")
+    figures["bodies"] = measure_bodies()
     figures["seconds_per_run"] = args.seconds
     figures["rounds"] = args.rounds
     figures["bench_duration_s"] = round(time.time() - started_at, 1)

@@ -73,10 +73,23 @@ def targets(figures: dict) -> list[tuple[str, str, bool | None]]:
     rows.append(("list latency at 100,000 stored ≤ 1.5 × at 100", f"{growth:.2f} ×", growth <= 1.5))
     rss = store["100000"]["rss_mb"]
     rows.append(("≤ 200 MB resident with 100,000 credentials", f"{rss:.0f} MB", rss <= 200))
+    expensive = [b for b in figures.get("bodies", {}).values() if b["kb"] >= 32]  # not the small baseline
+    worst = max(expensive, key=lambda b: b["ms"] / b["kb"], default=None)
+    if worst is not None:
+        per_100kb = worst["ms"] / worst["kb"] * 100
+        rows.append(("an expensive body ≤ 30 ms per 100 KB (issue 10)",
+                     f"{per_100kb:.1f} ms per 100 KB (worst body)", per_100kb <= 30))
     wrong = sum(figures["mix"][side][c.name].get("unexpected", 0) for side in ("mock", "bare") for c in mix.MIX)
     wrong += (prism or {}).get("versori-get", {}).get("unexpected", 0)
     rows.append(("(validity) every answer had the expected status", f"{wrong} unexpected answers", wrong == 0))
     return rows
+
+
+def _bodies_lines(found: dict | None) -> list[str]:
+    if not found:
+        return []
+    cases = "; ".join(f"{name} {figure['ms']:.1f} ms" for name, figure in found.items())
+    return [f"- Expensive bodies, median time to their 4xx (a single request): {cases}."]
 
 
 def _change(now: float, before: float | None) -> str:
@@ -141,6 +154,7 @@ def render(figures: dict, last: dict | None) -> str:
         f"the last of 100,000 (page 4,000) takes p50 {big['last_page']['p50_ms']:.3f} ms.",
         f"- Resident memory with 100,000 stored credentials: {big['rss_mb']:.0f} MB "
         f"(loading and validating them took {big['ready_s']:.1f} s).",
+        *_bodies_lines(figures.get("bodies")),
         "",
         f"The whole run took {figures['bench_duration_s']:.0f} s."
         + (f" Previous run: {last['date']}." if last else " No previous results from this machine to compare with."),

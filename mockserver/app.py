@@ -28,7 +28,11 @@ from .wsgi_request import read_request, request_path
 
 log = logging.getLogger("mockserver.access")
 
-MAX_VIOLATIONS_IN_HEADER = 20
+# X-Mock-Violations stays readable by every client (curl, http.client and wrk refuse
+# header lines of tens of KB): at most this many bytes, each message and pointer cut to
+# ITEM_CHARS; what does not fit is counted in a last entry. The journal keeps them all.
+VIOLATIONS_HEADER_BYTES = 8192
+ITEM_CHARS = 300
 
 # environ key under which plan_fault() leaves the picked (rule, operation) for the app.
 PLANNED_FAULT = "mockserver.planned_fault"
@@ -231,8 +235,7 @@ class MockApp:
             payload = encode_json(reply.body)
             headers.append(("Content-Type", "application/json"))
         if outcome.violations and reply.status >= 400:
-            shown = [v.as_dict() for v in outcome.violations[:MAX_VIOLATIONS_IN_HEADER]]
-            headers.append(("X-Mock-Violations", json.dumps(shown, ensure_ascii=True)))
+            headers.append(("X-Mock-Violations", violations_header(outcome.violations)))
         headers.append(("Content-Length", str(len(payload))))
         return reply.status, headers, payload
 
@@ -287,3 +290,22 @@ def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | N
     app = control_app(runtime)
     app.wsgi_app = MockApp(runtime, app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def violations_header(violations) -> str:
+    """The X-Mock-Violations value: a JSON list within VIOLATIONS_HEADER_BYTES (ASCII)."""
+    shown, size = [], 2  # the brackets
+    reserve = 160  # room for the entry that counts what was left out
+    for violation in violations:
+        item = {key: value if len(value) <= ITEM_CHARS else value[:ITEM_CHARS] + "…"
+                for key, value in violation.as_dict().items()}
+        text = json.dumps(item, ensure_ascii=True)
+        if size + len(text) + 2 > VIOLATIONS_HEADER_BYTES - reserve:
+            break
+        shown.append(item)
+        size += len(text) + 2
+    left_out = len(violations) - len(shown)
+    if left_out:
+        shown.append({"location": "", "pointer": "",
+                      "message": f"{left_out} more not shown here (GET /__mock/requests lists them all)"})
+    return json.dumps(shown, ensure_ascii=True)

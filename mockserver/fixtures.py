@@ -70,6 +70,8 @@ def parse_document(text: str, *, aliases: bool = True) -> Any:
         return yaml.load(text, Loader=SAFE_LOADER if aliases else _NoAliasLoader)
     except RecursionError as exc:
         raise yaml.YAMLError("the document is nested too deeply") from exc
+    except ValueError as exc:  # a number too long for Python's int() (4,300 digits)
+        raise yaml.YAMLError(f"a number is too long ({exc.args[0].split(':')[0].lower()})") from exc
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:

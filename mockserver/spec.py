@@ -85,9 +85,10 @@ class SchemaValidator:
         """The jsonschema validator, for the errors of an invalid value (imported on first use:
         a server that only sees valid requests never loads jsonschema)."""
         if self._python is None:
-            from jsonschema import Draft202012Validator
+            from .bounded_schema import validator_class
 
-            self._python = Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            bounded = validator_class()
+            self._python = bounded(self.schema, format_checker=bounded.FORMAT_CHECKER)
         return self._python
 
     def is_valid(self, instance: Any) -> bool:

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from .bounded_schema import VALUE_CHARS, longer_than, short_value
 from .messages import MockRequest
 from .spec import Operation, Parameter
 
 SECRET_MARKS = ("writeOnly", "x-mock-secret", "x-mock-sensitive")
+MAX_VIOLATIONS = 50  # listed per checked value; past them one more violation counts the rest
+# Deeper bodies are refused as malformed: checking, explaining and storing a value recurses
+# once or more per level, and Python's stack ends near 1,000 (no credential is 10 deep).
+MAX_NESTING = 100
+LONG_MESSAGE = 1000  # a schema message this long quotes a big value (see _message)
 _INTEGER = re.compile(r"[-+]?\d+")
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
@@ -94,18 +101,34 @@ def _message(error) -> str:
     ``x-mock-secret`` one, or an ``x-mock-sensitive`` container that may hold secrets
     (Versori ``data``), the value must not reach headers, logs or the journal at all.
     """
-    shown = repr(error.instance)
+    secret = isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS)
+    shortened = short_value(error.instance)
+    if error.message.startswith(shortened):  # written by bounded_schema
+        rest = error.message[len(shortened):]
+        return ("'<secret>'" + rest) if secret else error.message
+    if len(error.message) > LONG_MESSAGE:
+        # jsonschema began it with the repr of a big value: say it again, short, without
+        # building that repr once more.
+        if secret:
+            return f"'<secret>' breaks '{error.validator}'"
+        if error.validator == "type":
+            types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            return f"{shortened} is not of type {', '.join(repr(t) for t in types)}"
+        return f"{shortened} breaks '{error.validator}': {error.message[-VALUE_CHARS:]}"
+    if longer_than(error.instance, LONG_MESSAGE):
+        return error.message  # too short to quote this value whole (a required member, say)
+    try:
+        shown = repr(error.instance)
+    except ValueError:  # an integer too long for repr (Python's 4,300-digit limit)
+        return short_value(error.instance) + error.message.partition(" ")[2]
     if not error.message.startswith(shown):
         return error.message
     rest = error.message[len(shown):]
-    if isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS):
+    if secret:
         return "'<secret>'" + rest
-    if isinstance(error.instance, str):
+    if isinstance(error.instance, str) and len(error.instance) <= VALUE_CHARS:
         return error.message
-    try:
-        return json.dumps(error.instance, ensure_ascii=False, allow_nan=False) + rest
-    except (TypeError, ValueError):  # NaN, Infinity: no JSON spelling
-        return error.message
+    return short_value(error.instance) + rest
 
 
 def _pointer_order(violation: "Violation") -> tuple:
@@ -114,8 +137,11 @@ def _pointer_order(violation: "Violation") -> tuple:
 
 
 def schema_violations(validator, instance: Any, location: str, base: tuple = ()) -> list[Violation]:
-    """Every way `instance` breaks the validator's schema, as Violations."""
-    found = []
+    """The ways `instance` breaks the validator's schema, as Violations: the first
+    MAX_VIOLATIONS of them, then one that counts the rest (so a huge invalid body costs
+    no more than a small one)."""
+    found: list[Violation] = []
+    seen: set[Violation] = set()
     for error in validator.iter_errors(instance):
         error = _leaf_error(error)
         parts = list(base) + list(error.absolute_path)
@@ -126,10 +152,20 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
                     parts.append(name)
                     break
         violation = Violation(location, _pointer(parts), _message(error), str(error.validator))
-        if violation not in found:  # one schema can fail the same way twice (allOf branches)
-            found.append(violation)
+        if violation in seen:  # one schema can fail the same way twice (allOf branches)
+            continue
+        if len(found) == MAX_VIOLATIONS:
+            found.sort(key=_pointer_order)
+            return [*found, _the_rest(location)]
+        seen.add(violation)
+        found.append(violation)
     found.sort(key=_pointer_order)
     return found
+
+
+def _the_rest(location: str) -> Violation:
+    # Not counted: counting them would cost what listing them costs, which the cap avoids.
+    return Violation(location, "", f"more violations, not listed (only the first {MAX_VIOLATIONS} are)", "limit")
 
 
 def coerce(raw: str, schema: dict) -> Any:
@@ -189,6 +225,8 @@ def parse_json_body(data: bytes) -> tuple[Any, Violation | None]:
     surrogate escapes, invalid input) is read again by the standard library, which
     accepts what JSON allows and explains what it does not.
     """
+    if data.count(b"[") + data.count(b"{") > MAX_NESTING and _too_deep(data):
+        return None, Violation("body", "", f"Malformed JSON: nested more than {MAX_NESTING} levels deep", "parse")
     try:
         return orjson.loads(data), None
     except (orjson.JSONDecodeError, RecursionError):
@@ -203,6 +241,29 @@ def parse_json_body(data: bytes) -> tuple[Any, Violation | None]:
         return None, Violation("body", "", f"Malformed JSON: {exc}", "parse")
     except RecursionError:
         return None, Violation("body", "", "Malformed JSON: nested too deeply", "parse")
+
+
+def _too_deep(data: bytes) -> bool:
+    """Do the brackets outside strings nest more than MAX_NESTING deep?
+
+    No recursion, and no Python-level loop over the bytes: strings go (one regex), the
+    rest is reduced to parentheses; a few rounds remove the innermost pairs, which leaves
+    nothing of an ordinary body; what remains is summed up in C (accumulate). The worst
+    case, 1 MiB of nothing but nested brackets, takes about 60 ms here.
+    """
+    brackets = _STRINGS.sub(b"", data).translate(_AS_PARENTHESES, _NOT_BRACKETS)
+    for _ in range(8):
+        inner_removed = brackets.replace(b"()", b"")
+        if len(inner_removed) == len(brackets):
+            return False  # nothing left, or unbalanced: the parser explains malformed JSON
+        brackets = inner_removed
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets))) > MAX_NESTING - 8
+
+
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, escapes included
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_AS_PARENTHESES = bytes.maketrans(b"[]{}", b"()()")
+_DEPTH_STEP = [1 if b == ord("(") else -1 if b == ord(")") else 0 for b in range(256)]
 
 
 def _check_body(operation: Operation, request: MockRequest, parsed: ParsedRequest) -> None:

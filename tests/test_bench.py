@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from bench import mix, report, wrk
+from bench import bodies, mix, report, wrk
 from bench.__main__ import best_run
 from bench.bare_app import create_bare_app
 
@@ -138,3 +138,21 @@ def test_wrong_answers_are_a_failed_check_in_the_results(tmp_path):
 def test_without_prism_the_target_says_not_measured(tmp_path):
     figures = {**copy.deepcopy(FIGURES), "prism": None}
     assert "| not measured (no Prism) | — |" in report.write(figures, tmp_path / "results.md")
+
+
+@pytest.mark.parametrize("case", bodies.cases(), ids=lambda case: case[0])
+def test_every_expensive_body_of_the_bench_gets_a_4xx(make_app, case):
+    name, method, path, body = case
+    answer = make_app().test_client().open(path, method=method, data=body,
+                                           headers={"Authorization": "Bearer t", "Content-Type": "application/json"})
+    assert 400 <= answer.status_code < 500, name
+
+
+def test_the_worst_expensive_body_is_a_target_row_and_every_body_is_listed(tmp_path):
+    figures = copy.deepcopy(FIGURES)
+    figures["bodies"] = {"small invalid body (baseline)": {"ms": 2.0, "kb": 0},  # never the "worst": too small
+                         "1 MiB of invalid items": {"ms": 51.2, "kb": 1024},
+                         "1 MiB of nested brackets": {"ms": 409.6, "kb": 1024}}
+    text = report.write(figures, tmp_path / "results.md")
+    assert "| an expensive body ≤ 30 ms per 100 KB (issue 10) | 40.0 ms per 100 KB (worst body) | no |" in text
+    assert "1 MiB of nested brackets 409.6 ms" in text and "small invalid body (baseline) 2.0 ms" in text

@@ -1,0 +1,102 @@
+"""A jsonschema validator whose work on an invalid value stays bounded.
+
+jsonschema's ``oneOf`` and ``anyOf`` collect every error of every branch before they
+report one (to explain the failure), and start their message with the whole value's
+``repr``. On a request body of 32,000 array items that is 32,000 errors and a message of
+the whole body, built on the thread that serves every request. Here each branch stops
+after `BRANCH_ERRORS` errors (enough to tell a valid branch from an invalid one, and to
+pick the best explanation), and the message shows the value shortened.
+
+Only the detailed errors of an *invalid* value come from here: whether a value is valid
+at all is decided by jsonschema-rs first (`spec.SchemaValidator`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from functools import cache
+from typing import Any
+
+BRANCH_ERRORS = 51  # per oneOf/anyOf branch: one more than validation.MAX_VIOLATIONS
+VALUE_CHARS = 120  # a value shown in a message is cut to about this many characters
+
+
+def short_value(value: Any) -> str:
+    """The value as JSON, cut to about VALUE_CHARS characters (an ellipsis and the size after).
+
+    Only the start of the value is ever encoded: a 1 MiB value costs what a small one does.
+    """
+    if isinstance(value, (list, dict)) and len(value) > VALUE_CHARS:
+        sample = value[:8] if isinstance(value, list) else dict(itertools.islice(value.items(), 8))
+        text, _ = _json_start(sample, VALUE_CHARS)
+        kind = "items" if isinstance(value, list) else "members"
+        return f"{text[:VALUE_CHARS]}… ({len(value)} {kind})"
+    text, cut = _json_start(value, VALUE_CHARS)
+    if not cut:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str) else "and more"
+    return f"{text[:VALUE_CHARS]}… ({size})"
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def longer_than(value: Any, chars: int) -> bool:
+    """Is the value's JSON longer than `chars` characters? (Only that much is ever encoded.)"""
+    return _json_start(value, chars)[1]
+
+
+def _json_start(value: Any, limit: int) -> tuple[str, bool]:
+    """(The JSON of `value`, or its first `limit` characters and more, whether it was cut).
+
+    The encoder's pure-Python path yields the text piece by piece, so it stops early.
+    """
+    pieces, size = [], 0
+    try:
+        for piece in _ENCODER.iterencode(value):
+            pieces.append(piece)
+            size += len(piece)
+            if size > limit:
+                return "".join(pieces), True
+    except (TypeError, ValueError, RecursionError):  # NaN, Infinity, an integer too long for str()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"an integer of {value.bit_length() * 30103 // 100000 + 1} digits", False
+        return repr(value)[:limit], False
+    return "".join(pieces), False
+
+
+def _without_branches(keyword: str):
+    def check(validator, branches, instance, schema):
+        errors = []
+        valid = []
+        for index, branch in enumerate(branches):
+            found = list(itertools.islice(validator.descend(instance, branch, schema_path=index), BRANCH_ERRORS))
+            if not found:
+                valid.append(index)
+                if keyword == "anyOf":
+                    return
+            errors.extend(found)
+        if not valid:
+            yield _error(f"{short_value(instance)} is not valid under any of the given schemas", errors)
+        elif keyword == "oneOf" and len(valid) > 1:
+            yield _error(f"{short_value(instance)} is valid under more than one of the given schemas "
+                         f"(branches {', '.join(map(str, valid))})", [])
+
+    return check
+
+
+def _error(message: str, context: list):
+    from jsonschema.exceptions import ValidationError
+
+    return ValidationError(message, context=context)
+
+
+@cache
+def validator_class():
+    """Draft 2020-12 with bounded ``oneOf`` and ``anyOf`` (built on first use: jsonschema is
+    imported only once a request is invalid)."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"oneOf": _without_branches("oneOf"),
+                                                     "anyOf": _without_branches("anyOf")})
