@@ -294,6 +294,10 @@ def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | N
 
 def violations_header(violations) -> str:
     """The X-Mock-Violations value: a JSON list within VIOLATIONS_HEADER_BYTES (ASCII)."""
+    whole = [violation.as_dict() for violation in violations]
+    text = json.dumps(whole, ensure_ascii=True)
+    if len(text) <= VIOLATIONS_HEADER_BYTES and all(len(v) <= ITEM_CHARS for item in whole for v in item.values()):
+        return text  # the usual case: a few short violations, written once
     shown, size = [], 2  # the brackets
     reserve = 160  # room for the entry that counts what was left out
     for violation in violations:

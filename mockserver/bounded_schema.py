@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 BRANCH_ERRORS = 51  # per oneOf/anyOf branch: one more than validation.MAX_VIOLATIONS
+BOUNDED_KEYWORDS = ("oneOf", "anyOf")  # their messages are written here, values already short
 VALUE_CHARS = 120  # a value shown in a message is cut to about this many characters
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from .bounded_schema import VALUE_CHARS, longer_than, short_value
+from .bounded_schema import BOUNDED_KEYWORDS, VALUE_CHARS, longer_than, short_value
 from .messages import MockRequest
 from .spec import Operation, Parameter
 
@@ -91,7 +91,7 @@ def _leaf_error(error):
     return error
 
 
-def _message(error) -> str:
+def _message(error, big: bool) -> str:
     """The error message with the value in JSON's words, and hidden when it is a secret.
 
     jsonschema's messages start with the offending value as Python writes it. Strings
@@ -100,35 +100,50 @@ def _message(error) -> str:
     client sent them. For a ``writeOnly`` property (OpenAPI's mark for secrets), an
     ``x-mock-secret`` one, or an ``x-mock-sensitive`` container that may hold secrets
     (Versori ``data``), the value must not reach headers, logs or the journal at all.
+    `big`: the checked value is too big to quote whole (see `_too_big_to_quote`).
     """
     secret = isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS)
-    shortened = short_value(error.instance)
-    if error.message.startswith(shortened):  # written by bounded_schema
-        rest = error.message[len(shortened):]
-        return ("'<secret>'" + rest) if secret else error.message
-    if len(error.message) > LONG_MESSAGE:
-        # jsonschema began it with the repr of a big value: say it again, short, without
-        # building that repr once more.
-        if secret:
-            return f"'<secret>' breaks '{error.validator}'"
-        if error.validator == "type":
-            types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-            return f"{shortened} is not of type {', '.join(repr(t) for t in types)}"
-        return f"{shortened} breaks '{error.validator}': {error.message[-VALUE_CHARS:]}"
-    if longer_than(error.instance, LONG_MESSAGE):
-        return error.message  # too short to quote this value whole (a required member, say)
+    if error.validator in BOUNDED_KEYWORDS:  # bounded_schema wrote it, the value already short
+        shortened = short_value(error.instance)
+        if secret and error.message.startswith(shortened):
+            return "'<secret>'" + error.message[len(shortened):]
+        return error.message
+    if big:
+        if len(error.message) > LONG_MESSAGE:
+            # jsonschema began it with the repr of a big value: say it again, short,
+            # without building that repr once more.
+            if secret:
+                return f"'<secret>' breaks '{error.validator}'"
+            if error.validator == "type":
+                types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+                return f"{short_value(error.instance)} is not of type {', '.join(repr(t) for t in types)}"
+            return f"{short_value(error.instance)} breaks '{error.validator}': {error.message[-VALUE_CHARS:]}"
+        if longer_than(error.instance, LONG_MESSAGE):
+            return error.message  # too short to quote this value whole (a required member, say)
     try:
         shown = repr(error.instance)
     except ValueError:  # an integer too long for repr (Python's 4,300-digit limit)
-        return short_value(error.instance) + error.message.partition(" ")[2]
+        return short_value(error.instance) + " " + error.message.partition(" ")[2]
     if not error.message.startswith(shown):
         return error.message
     rest = error.message[len(shown):]
     if secret:
         return "'<secret>'" + rest
-    if isinstance(error.instance, str) and len(error.instance) <= VALUE_CHARS:
+    if isinstance(error.instance, str):
+        return error.message if len(error.instance) <= VALUE_CHARS or not big else short_value(error.instance) + rest
+    try:
+        return json.dumps(error.instance, ensure_ascii=False, allow_nan=False) + rest
+    except (TypeError, ValueError):  # NaN, Infinity: no JSON spelling
         return error.message
-    return short_value(error.instance) + rest
+
+
+def _too_big_to_quote(instance: Any) -> bool:
+    """Is the checked value longer than LONG_MESSAGE as JSON? (orjson: microseconds for a
+    small value; a value it cannot write, such as a 100-digit integer, counts as big.)"""
+    try:
+        return len(orjson.dumps(instance)) > LONG_MESSAGE
+    except (orjson.JSONEncodeError, TypeError):
+        return True
 
 
 def _pointer_order(violation: "Violation") -> tuple:
@@ -142,7 +157,10 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
     no more than a small one)."""
     found: list[Violation] = []
     seen: set[Violation] = set()
+    big = None  # known once there is an error to explain
     for error in validator.iter_errors(instance):
+        if big is None:
+            big = _too_big_to_quote(instance)
         error = _leaf_error(error)
         parts = list(base) + list(error.absolute_path)
         if error.validator == "required":
@@ -151,7 +169,7 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
                 if f"{name!r} is a required property" == error.message:
                     parts.append(name)
                     break
-        violation = Violation(location, _pointer(parts), _message(error), str(error.validator))
+        violation = Violation(location, _pointer(parts), _message(error, big), str(error.validator))
         if violation in seen:  # one schema can fail the same way twice (allOf branches)
             continue
         if len(found) == MAX_VIOLATIONS:
