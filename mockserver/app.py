@@ -18,7 +18,7 @@ import orjson
 from . import cors
 from .fake import utcnow
 from .faults import FaultRule
-from .journal import Entry
+from .journal import NO_MASKING, Entry
 from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .registry import MountedApi
@@ -186,7 +186,7 @@ class MockApp:
         journal = self.runtime.journal
         if not journal.enabled:
             return
-        secret_fields = api.secret_fields if api is not None else self.runtime.secret_fields
+        masking = api.masking if api is not None else self.runtime.masking
         credential_headers = api.credential_headers if api is not None else frozenset()
         reply = outcome.reply
         journal.record(Entry(
@@ -199,8 +199,8 @@ class MockApp:
             raw_request_body=request.body, content_type=request.content_type,
             raw_response_body=reply.body, response_headers=reply.headers, violations=outcome.violations,
             fault=rule.as_dict() if rule is not None else None, unmatched=outcome.unmatched,
-            secret_fields=secret_fields, credential_headers=credential_headers,
-            response_secret_fields=api.response_secret_fields if api is not None else frozenset(),
+            masking=masking, credential_headers=credential_headers,
+            response_masking=api.response_masking if api is not None else NO_MASKING,
         ))
 
     def _record_unrouted(self, environ, path: str) -> None:

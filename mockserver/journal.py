@@ -26,32 +26,97 @@ from typing import Any
 from .fake import iso
 
 MASK = "***"
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-authentication",
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-authentication",
                                 "x-mock-admin-token"})
 
+# Names that carry credentials whatever the spec says: a body member, query parameter or
+# header whose name (lower-cased, without - and _) is one of these, or contains one of the
+# words, is masked too. So a secret sent where no spec expects it (an unknown member, a
+# misspelt "Password", an unmounted path, a query string) never shows in clear.
+_SECRET_NAMES = frozenset({"key", "pass", "pwd", "pin", "auth", "otp"})
+_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "accesskey", "privatekey",
+                 "keydata", "authorization", "cookie", "sessionid", "signature")
 
-def mask_fields(value: Any, secret_names: frozenset[str]) -> Any:
-    """A copy of a JSON value with every member named in `secret_names` masked."""
-    if not secret_names:
-        return value
+
+def normal_name(name: str) -> str:
+    """A name as the masking compares it: lower-case letters and digits only."""
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def is_secret_name(name: Any, declared: frozenset[str] = frozenset()) -> bool:
+    """Does a member, parameter or header of this name carry a secret? (`declared`: the
+    spec's secret members, as `normal_name` writes them.)"""
+    if not isinstance(name, str):
+        return False
+    normal = normal_name(name)
+    return normal in declared or normal in _SECRET_NAMES or any(word in normal for word in _SECRET_WORDS)
+
+
+@dataclass(frozen=True)
+class Masking:
+    """What an API's spec says is secret in its request bodies (names as `normal_name` writes them).
+
+    `secret`: members marked secret (``writeOnly``, ``x-mock-secret``). `containers`: members
+    that may hold secrets (``x-mock-sensitive``, Versori ``data``); inside one only the
+    members of `safe_inside` (the containers' documented non-secret members) stay readable,
+    and a container that is no object at all is masked whole.
+    """
+
+    secret: frozenset[str] = frozenset()
+    containers: frozenset[str] = frozenset()
+    safe_inside: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, secret=(), containers=(), safe_inside=()) -> "Masking":
+        """A Masking from names as the spec writes them."""
+        return cls(*(frozenset(normal_name(n) for n in names) for names in (secret, containers, safe_inside)))
+
+    def union(self, other: "Masking") -> "Masking":
+        """What either masks."""
+        return Masking(self.secret | other.secret, self.containers | other.containers,
+                       self.safe_inside & other.safe_inside if self.containers and other.containers
+                       else self.safe_inside | other.safe_inside)
+
+
+NO_MASKING = Masking()
+
+
+def mask_fields(value: Any, masking: Masking = NO_MASKING) -> Any:
+    """A copy of a JSON value with every secret member masked, at any depth."""
     if isinstance(value, dict):
-        return {k: (MASK if k in secret_names else mask_fields(v, secret_names)) for k, v in value.items()}
+        out = {}
+        for key, member in value.items():
+            if is_secret_name(key, masking.secret):
+                out[key] = MASK
+            elif isinstance(key, str) and normal_name(key) in masking.containers:
+                # The spec's documented non-secret members win over the name words (tokenUrl).
+                out[key] = ({k: (v if normal_name(k) in masking.safe_inside else MASK) for k, v in member.items()}
+                            if isinstance(member, dict) else MASK)
+            else:
+                out[key] = mask_fields(member, masking)
+        return out
     if isinstance(value, list):
-        return [mask_fields(v, secret_names) for v in value]
+        return [mask_fields(v, masking) for v in value]
     return value
 
 
 def mask_headers(headers: dict[str, str], extra: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Headers with every credential-carrying one masked (names lower-cased)."""
-    return {k: (MASK if k.lower() in CREDENTIAL_HEADERS or k.lower() in extra else v) for k, v in headers.items()}
+    """Headers with every credential-carrying one masked (`extra`: lower-cased names)."""
+    return {k: (MASK if k.lower() in CREDENTIAL_HEADERS or k.lower() in extra or is_secret_name(k) else v)
+            for k, v in headers.items()}
 
 
-def describe_body(raw: bytes, content_type: str, secret_names: frozenset[str]) -> Any:
+def mask_query(query: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Query parameters with the values of credential-looking ones masked."""
+    return {k: ([MASK] * len(v) if is_secret_name(k) else v) for k, v in query.items()}
+
+
+def describe_body(raw: bytes, content_type: str, masking: Masking = NO_MASKING) -> Any:
     """What the journal keeps of a request body: masked JSON, or a note of its size."""
     if not raw:
         return None
     try:
-        return mask_fields(json.loads(raw.decode("utf-8")), secret_names)
+        return mask_fields(json.loads(raw.decode("utf-8")), masking)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return {"notJson": True, "bytes": len(raw), "contentType": content_type or None}
 
@@ -82,8 +147,8 @@ class Entry:
     violations: list = field(default_factory=list)
     fault: dict | None = None
     unmatched: dict | None = None
-    secret_fields: frozenset[str] = frozenset()
-    response_secret_fields: frozenset[str] = frozenset()
+    masking: Masking = NO_MASKING
+    response_masking: Masking = NO_MASKING
     credential_headers: frozenset[str] = frozenset()
     _masked_body: Any = field(default=None, repr=False)
     _masked: bool = field(default=False, repr=False)
@@ -92,7 +157,7 @@ class Entry:
     def request_body(self) -> Any:
         """The request body with secrets masked (JSON), or a note of its size."""
         if not self._masked:
-            self._masked_body = describe_body(self.raw_request_body, self.content_type, self.secret_fields)
+            self._masked_body = describe_body(self.raw_request_body, self.content_type, self.masking)
             self._masked = True
         return self._masked_body
 
@@ -104,16 +169,16 @@ class Entry:
     @property
     def response_body(self) -> Any:
         """The response body as sent, with any secret the API returns (a token) masked."""
-        return mask_fields(self.raw_response_body, self.response_secret_fields)
+        return mask_fields(self.raw_response_body, self.response_masking)
 
     def as_dict(self) -> dict:
         """The entry as the control API shows it."""
         out = {
             "id": self.id, "time": iso(self.time, millis=True), "api": self.api, "operation": self.operation,
-            "method": self.method, "path": self.path, "query": self.query, "status": self.status,
+            "method": self.method, "path": self.path, "query": mask_query(self.query), "status": self.status,
             "durationMs": round(self.duration_ms, 3),
             "request": {"headers": self.request_headers, "body": self.request_body},
-            "response": {"headers": self.response_headers, "body": self.response_body},
+            "response": {"headers": mask_headers(self.response_headers), "body": self.response_body},
             "violations": [v.as_dict() if hasattr(v, "as_dict") else v for v in self.violations],
         }
         if self.fault is not None:

@@ -17,7 +17,8 @@ from .behaviors import API_IDS  # noqa: F401  (re-exported: registry.API_IDS is 
 from .behaviors.base import ApiBehavior
 from .data import spec_dir as shipped_spec_dir
 from .routing import Router
-from .spec import ApiSpec, SpecError, load_spec, secret_names
+from .journal import Masking
+from .spec import ApiSpec, SpecError, load_spec, readable_inside_sensitive, secret_names
 
 
 
@@ -35,23 +36,29 @@ class MountedApi:
         return self.spec.api_id
 
     @cached_property
-    def secret_fields(self) -> frozenset[str]:
-        """Request body members any operation marks secret (masked in the journal)."""
-        names: set[str] = set()
+    def masking(self) -> Masking:
+        """What the journal masks in this API's request bodies: the members any operation
+        marks secret, and the containers that may hold secrets (``x-mock-sensitive``), of
+        which only the documented non-secret members stay readable."""
+        secret: set[str] = set()
+        containers: set[str] = set()
+        readable: set[str] = set()
         for op in self.spec.operations:
             if op.body is not None:
                 for schema in op.body.schemas.values():
-                    names |= secret_names(schema)
-        return frozenset(names)
+                    secret |= secret_names(schema)
+                    containers |= secret_names(schema, marks=("x-mock-sensitive",))
+                    readable |= readable_inside_sensitive(schema)
+        return Masking.of(secret, containers, readable)
 
     @cached_property
-    def response_secret_fields(self) -> frozenset[str]:
+    def response_masking(self) -> Masking:
         """Response members a spec marks ``x-mock-secret`` (a session token): masked in the journal."""
         names: set[str] = set()
         for op in self.spec.operations:
             for response in op.responses.values():
                 names |= secret_names(response.schema or {}, marks=("x-mock-secret",))
-        return frozenset(names)
+        return Masking.of(names)
 
     @cached_property
     def credential_headers(self) -> frozenset[str]:

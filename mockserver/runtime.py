@@ -11,7 +11,7 @@ from pathlib import Path
 from .fake import Fake
 from .faults import Faults
 from .fixtures import build_store, default_fixture, read_fixture
-from .journal import Journal
+from .journal import NO_MASKING, Journal, Masking
 from .persistence import PersistError, StateFile
 from .pipeline import Pipeline
 from .registry import MountedApi, load_apis
@@ -75,9 +75,12 @@ class MockRuntime:
         return "" if self.config.single_api else f"/{api_id}"
 
     @cached_property
-    def secret_fields(self) -> frozenset[str]:
-        """Every API's secret request members: masks a request no API could claim."""
-        return frozenset().union(*(api.secret_fields for api in self.apis.values()))
+    def masking(self) -> Masking:
+        """What any API masks: for a request no API could claim."""
+        masking = NO_MASKING
+        for api in self.apis.values():
+            masking = masking.union(api.masking)
+        return masking
 
     def suggest_path(self, path: str, method: str = "GET") -> str:
         """Where a request to an unknown mount was probably meant to go ("" if no good guess).

@@ -39,6 +39,23 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def readable_inside_sensitive(schema: Any) -> set[str]:
+    """Names of the members an ``x-mock-sensitive`` schema documents as not secret."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        if schema.get("x-mock-sensitive"):
+            for name, sub in (schema.get("properties") or {}).items():
+                if isinstance(sub, dict) and not any(sub.get(m) for m in ("writeOnly", "x-mock-secret")):
+                    found.add(name)
+        for value in schema.values():
+            if isinstance(value, (dict, list)):
+                found |= readable_inside_sensitive(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= readable_inside_sensitive(item)
+    return found
+
+
 class SpecError(Exception):
     """A spec cannot be loaded or compiled; the message names the file and the spot."""
 

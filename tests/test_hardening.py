@@ -164,3 +164,45 @@ def test_huge_numbers_in_a_state_document_are_a_400_not_a_500(server):
         assert response.status_code == 400, response.text
         assert "too long" in response.text or "not of type" in response.text
     assert requests.get(f"{server}/__mock/health", timeout=10).status_code == 200
+
+
+def test_no_planted_secret_shows_in_clear_in_the_journal_or_any_response(make_app):
+    import itertools
+    import secrets as tokens
+
+    app = make_app(check_responses=False)
+    client = app.test_client()
+    state = client.get("/__mock/state").json
+    planted: list[str] = []
+
+    def secret() -> str:
+        planted.append(f"planted-{tokens.token_hex(6)}")
+        return planted[-1]
+
+    answers = []
+    for api_id, method, template in itertools.chain(write_operations(), [("nowhere", "POST", "/client/login")]):
+        path = f"/{api_id}{concrete(template, state)}" if api_id != "nowhere" else "/nowhere/client/login"
+        bodies = [
+            json.dumps({"password": secret(), "Password": secret(), "client_secret": secret(), "token": secret(),
+                        "specific": {"accessKey": secret()}, "name": "n", "username": "u"}).encode(),
+            ('{"password": "%s", "broken' % secret()).encode(),  # malformed JSON
+            b"password=" + secret().encode(),  # not JSON at all
+        ]
+        if api_id in ("versori", "nowhere"):  # Versori's `data` may hold secrets under any name
+            bodies += [json.dumps({"name": "n", "type": "basic-auth", "data": secret()}).encode(),  # a string
+                       json.dumps({"name": "n", "type": "basic-auth",
+                                   "data": {"username": "u", "unknownKey": secret()}}).encode()]
+        for body in bodies:
+            query = f"api_key={secret()}&access_token={secret()}&password={secret()}&page=1"
+            headers = {"X-Api-Key": secret(), "X-Auth-Token": secret(), "Authorization": f"Bearer {secret()}",
+                       "X-Authentication": secret(), "Cookie": f"session={secret()}",
+                       "Content-Type": "application/json"}
+            answers.append(client.open(f"{path}?{query}", method=method, data=body, headers=headers))
+    journal = client.get("/__mock/requests").get_data(as_text=True)
+    assert json.loads(journal)["count"] == len(answers)
+    leaked = [s for s in planted if s in journal]
+    assert not leaked, f"{len(leaked)} of {len(planted)} planted secrets in the journal, e.g. {leaked[0]}: " \
+                       f"{journal[max(0, journal.index(leaked[0]) - 300):journal.index(leaked[0]) + 50]}"
+    for answer in answers:
+        sent = answer.get_data(as_text=True) + json.dumps(dict(answer.headers))
+        assert not [s for s in planted if s in sent], sent[:500]

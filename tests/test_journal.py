@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mockserver.journal import Entry, Journal, Matcher, mask_fields
+from mockserver.journal import Entry, Journal, Masking, Matcher, mask_fields
 
 PDNS = {"X-Authentication": "pdns-secret-token"}
 
@@ -134,9 +134,14 @@ def test_matcher_unit():
     assert len(journal) == 0 and not journal.enabled
 
 
-def test_mask_fields_walks_nested_values():
-    assert mask_fields({"a": [{"password": "x", "b": {"key": "y"}}]}, frozenset({"password", "key"})) == \
-        {"a": [{"password": "***", "b": {"key": "***"}}]}
+def test_mask_fields_walks_nested_values_and_knows_secret_names_without_a_spec():
+    masking = Masking.of(secret=["specific"], containers=["data"], safe_inside=["username"])
+    assert mask_fields({"a": [{"Password": "x", "b": {"key": "y", "n": 1}}], "SPECIFIC": {"k": "v"},
+                        "client_secret": "s", "X-Api-Key": "k", "data": {"username": "u", "other": "o"},
+                        "name": "kept"}, masking) == \
+        {"a": [{"Password": "***", "b": {"key": "***", "n": 1}}], "SPECIFIC": "***", "client_secret": "***",
+         "X-Api-Key": "***", "data": {"username": "u", "other": "***"}, "name": "kept"}
+    assert mask_fields({"data": "a string where an object belongs"}, masking) == {"data": "***"}
 
 
 def test_a_session_token_in_a_response_is_masked(client):
