@@ -73,7 +73,9 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     # The loaded specs and data are long-lived: later collections need not walk them. (No
     # collect first: it costs ~30 ms of start-up to free a few thousand loading leftovers.)
     gc.freeze()
-    from .server import run_until_interrupted
+    from .server import raise_open_files, run_until_interrupted
+
+    raise_open_files()  # thousands of clients at once, each an open file
 
     def listening() -> None:
         click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")

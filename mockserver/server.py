@@ -38,6 +38,14 @@ log = logging.getLogger("mockserver.server")
 
 STOP_TIMEOUT = 10.0  # seconds a stopping server's event-loop thread may take to finish
 
+# Connections served at once, and the queue of those not yet accepted (Linux caps it at
+# net.core.somaxconn, 4096 by default). granian serves no more connections at once than
+# its backpressure, which defaults to the backlog: 1,024 idle or slow clients then held
+# back every other one, health included. Past these, the open-file limit bounds the
+# rest (`mockserver run` raises its soft limit to the hard one, see raise_open_files).
+LISTEN_BACKLOG = 4096
+MAX_CONNECTIONS = 16384
+
 # Bodies over the app's limit for their path (MockApp.body_limit: 1 MiB per API request,
 # 64 MiB for the control API; this for any other app) are never read into memory: the app
 # sees the declared length, or one byte too many of a chunked body, and answers its 413.
@@ -207,7 +215,7 @@ def _granian_server(bridge: RsgiBridge, host: str, port: int):
     # granian warns that embedding is experimental on every start; the warning is not for our users.
     logging.getLogger("_granian").setLevel(logging.ERROR)
     return Server(bridge, address=host, port=port, interface=Interfaces.RSGI, websockets=False,
-                  log_enabled=False, backlog=1024)
+                  log_enabled=False, backlog=LISTEN_BACKLOG, backpressure=MAX_CONNECTIONS)
 
 
 def _bridge(app) -> RsgiBridge:
@@ -217,6 +225,24 @@ def _bridge(app) -> RsgiBridge:
     if not hasattr(mock, "plan_fault"):
         return RsgiBridge(app)
     return RsgiBridge(app, mock.plan_fault, mock.body_limit)
+
+
+def raise_open_files(wanted: int = MAX_CONNECTIONS + 1024) -> int:
+    """Raise this process's soft limit of open files towards `wanted` (at most the hard
+    limit): each connection is one. Returns the limit now in force (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on this system
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+        except (ValueError, OSError):
+            pass
+    return soft
 
 
 def check_bindable(host: str, port: int) -> None:
