@@ -109,7 +109,7 @@ class MockApp:
             outcome = Outcome(api.behavior.internal_error().as_reply(), outcome.operation)
             status, headers, payload = self._render(outcome)
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(api, request, outcome, status, elapsed, rule)
+        self._record(api, request, outcome, status, elapsed, rule, len(payload))
         if self.runtime.config.access_log:
             log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status, elapsed)
         start_response(status_line(status), headers + cors.response_headers(environ))
@@ -181,7 +181,7 @@ class MockApp:
         return pipeline.handle(api, request, oversized=oversized), rule
 
     def _record(self, api: MountedApi | None, request: MockRequest, outcome: Outcome, status: int | None,
-                elapsed_ms: float, rule: FaultRule | None) -> None:
+                elapsed_ms: float, rule: FaultRule | None, response_bytes: int = 0) -> None:
         """Keep the exchange in the journal, secrets masked."""
         journal = self.runtime.journal
         if not journal.enabled:
@@ -197,7 +197,8 @@ class MockApp:
             operation=outcome.operation.operation_id if outcome.operation is not None else None,
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,
             raw_request_body=request.body, content_type=request.content_type,
-            raw_response_body=reply.body, response_headers=reply.headers, violations=outcome.violations,
+            raw_response_body=reply.body, response_bytes=response_bytes, response_headers=reply.headers,
+            violations=outcome.violations,
             fault=rule.as_dict() if rule is not None else None, unmatched=outcome.unmatched,
             masking=masking, credential_headers=credential_headers,
             response_masking=api.response_masking if api is not None else NO_MASKING,

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .behaviors import API_IDS
-from .cli_inputs import InputError, data_files, folder, output_file
+from .cli_inputs import InputError, byte_size, data_files, folder, output_file
 from .data import MissingData
 
 # The rest is imported by the commands that need it: `wait` and `--version` (the image's
@@ -56,18 +56,21 @@ def main() -> None:
               help="Start from this file when it exists, and save the data to it after every change.")
 @click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(0, 1_000_000),
               help="Requests kept in the journal (0 turns it off).")
+@click.option("--journal-bytes", default="64M", show_default=True, metavar="SIZE", callback=byte_size,
+              help="Most bytes of bodies the journal holds, e.g. 16M or 1G (bodies over 64 KiB are kept as "
+                   "their size only).")
 @click.option("--latency", metavar="MS[-MS]", help="Milliseconds added to every API request, e.g. 50-200.")
 @click.option("--admin-token", envvar="MOCKSERVER_ADMIN_TOKEN",
               help="Token the control API (/__mock/) requires; needed when binding beyond loopback.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
-def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, journal_size, latency,
-        admin_token, quiet):
+def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, journal_size, journal_bytes,
+        latency, admin_token, quiet):
     """Serve the APIs over HTTP until interrupted."""
     del threads  # accepted for old scripts only
     gc.disable()  # loading builds long-lived objects only: collecting meanwhile is wasted time
     try:
         app, port, base = _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
-                                   journal_size, latency, admin_token, quiet)
+                                         (journal_size, journal_bytes), latency, admin_token, quiet)
     finally:
         gc.enable()
     # The loaded specs and data are long-lived: later collections need not walk them. (No
@@ -84,7 +87,7 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     run_until_interrupted(app, host, port, on_listening=listening)
 
 
-def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file, journal_size, latency,
+def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file, journal, latency,
                    admin_token, quiet):
     """Load everything `run` serves and check the port; (app, port, base URL). Prints the banner."""
     from .app import create_wsgi
@@ -107,7 +110,7 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
         raise click.BadParameter(str(exc).removeprefix("--latency: "), param_hint="--latency") from exc
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = MockConfig(spec_dir=spec_dir, single_api=single_api, seed=seed, access_log=not quiet,
-                        state_file=state_file, journal_size=journal_size, latency=window,
+                        state_file=state_file, journal_size=journal[0], journal_bytes=journal[1], latency=window,
                         admin_token=admin_token)
     if fixtures:
         config.fixtures = list(fixtures)

@@ -57,3 +57,15 @@ def output_file(ctx, param, path: Path | None) -> Path | None:
     if path is not None and path.is_dir():
         raise InputError(f"{param.opts[0]} {path}: is a folder, not a file")
     return path
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+
+
+def byte_size(ctx, param, value: str | int) -> int:
+    """A size such as 64M, 512K, 1G or a plain number of bytes."""
+    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in "KMG" else (text, "")
+    if not number.isdigit():
+        raise InputError(f"{param.opts[0]} {value}: not a size (write e.g. 64M, 512K, 1G or a number of bytes)")
+    return int(number) * _UNITS[unit]

@@ -26,6 +26,9 @@ from typing import Any
 from .fake import iso
 
 MASK = "***"
+BODY_KEEP = 64 * 1024  # a request or response body over this is kept as its size only
+ENTRY_OVERHEAD = 1024  # bytes an entry takes besides its bodies (headers, violations...), roughly
+JOURNAL_BYTES = 64 * 1024 * 1024  # the journal's default byte budget (--journal-bytes)
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-authentication",
                                 "x-mock-admin-token"})
 
@@ -143,12 +146,15 @@ class Entry:
     raw_request_body: bytes
     content_type: str = ""
     raw_response_body: Any = None
+    response_bytes: int = 0  # the size of the response body as sent
     response_headers: dict[str, str] = field(default_factory=dict)
     violations: list = field(default_factory=list)
     fault: dict | None = None
     unmatched: dict | None = None
     masking: Masking = NO_MASKING
     response_masking: Masking = NO_MASKING
+    request_body_size: int | None = None  # set when the body was too big to keep: its size
+    response_body_size: int | None = None
     credential_headers: frozenset[str] = frozenset()
     _masked_body: Any = field(default=None, repr=False)
     _masked: bool = field(default=False, repr=False)
@@ -156,6 +162,8 @@ class Entry:
     @property
     def request_body(self) -> Any:
         """The request body with secrets masked (JSON), or a note of its size."""
+        if self.request_body_size is not None:
+            return _not_kept(self.request_body_size, self.content_type)
         if not self._masked:
             self._masked_body = describe_body(self.raw_request_body, self.content_type, self.masking)
             self._masked = True
@@ -169,7 +177,15 @@ class Entry:
     @property
     def response_body(self) -> Any:
         """The response body as sent, with any secret the API returns (a token) masked."""
+        if self.response_body_size is not None:
+            return _not_kept(self.response_body_size, "application/json")
         return mask_fields(self.raw_response_body, self.response_masking)
+
+    @property
+    def size(self) -> int:
+        """About how many bytes the entry holds (what the journal's byte budget counts)."""
+        kept_response = 0 if self.response_body_size is not None else self.response_bytes
+        return len(self.raw_request_body) + kept_response + ENTRY_OVERHEAD
 
     def as_dict(self) -> dict:
         """The entry as the control API shows it."""
@@ -282,12 +298,24 @@ class Matcher:
         return self.body is None or _contains(entry.request_body, self.body)
 
 
-class Journal:
-    """A thread-safe ring buffer of the last `size` requests."""
+def _not_kept(size: int, content_type: str) -> dict:
+    return {"notKept": True, "bytes": size, "contentType": content_type or None,
+            "why": f"bodies over {BODY_KEEP // 1024} KiB are kept as their size only"}
 
-    def __init__(self, size: int = 1000):
+
+class Journal:
+    """A thread-safe ring buffer of the last `size` requests, holding at most `max_bytes`.
+
+    The oldest entries go first, when there are `size` of them or their bodies pass the
+    byte budget; a body over BODY_KEEP is never kept (its entry says its size), so no
+    client can fill the memory with big bodies.
+    """
+
+    def __init__(self, size: int = 1000, max_bytes: int = JOURNAL_BYTES):
         self.size = size
-        self._entries: deque[Entry] = deque(maxlen=max(size, 0) or None)
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: deque[Entry] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -301,10 +329,18 @@ class Journal:
         return next(self._ids)
 
     def record(self, entry: Entry) -> None:
-        """Keep one entry (the oldest falls out when the buffer is full)."""
-        if self.enabled:
-            with self._lock:
-                self._entries.append(entry)
+        """Keep one entry; the oldest fall out past `size` entries or `max_bytes`."""
+        if not self.enabled:
+            return
+        if len(entry.raw_request_body) > BODY_KEEP:
+            entry.request_body_size, entry.raw_request_body = len(entry.raw_request_body), b""
+        if entry.response_bytes > BODY_KEEP:
+            entry.response_body_size, entry.raw_response_body = entry.response_bytes, None
+        with self._lock:
+            self._entries.append(entry)
+            self.bytes += entry.size
+            while self._entries and (len(self._entries) > self.size or self.bytes > self.max_bytes):
+                self.bytes -= self._entries.popleft().size
 
     def select(self, matcher: "Matcher", limit: int | None = None) -> list[Entry]:
         """Matching entries, oldest first (the last `limit` of them when given)."""
@@ -321,6 +357,7 @@ class Journal:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

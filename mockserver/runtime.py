@@ -11,7 +11,7 @@ from pathlib import Path
 from .fake import Fake
 from .faults import Faults
 from .fixtures import build_store, default_fixture, read_fixture
-from .journal import NO_MASKING, Journal, Masking
+from .journal import JOURNAL_BYTES, NO_MASKING, Journal, Masking
 from .persistence import PersistError, StateFile
 from .pipeline import Pipeline
 from .registry import MountedApi, load_apis
@@ -36,6 +36,7 @@ class MockConfig:
     access_log: bool = False
     state_file: Path | None = None  # start from it when it exists; rewrite it after every change
     journal_size: int = 1000  # requests kept in the journal (0: none)
+    journal_bytes: int = JOURNAL_BYTES  # ... holding at most this many bytes of bodies
     latency: tuple[float, float] | None = None  # milliseconds added to every API request
     admin_token: str | None = None  # required on the control API when set
 
@@ -60,7 +61,7 @@ class MockRuntime:
         self.store = build_store(self.apis, self.start_documents, self.seed)
         self.pipeline = Pipeline(self.store, Fake(self.seed), max_body=config.max_body,
                                  check_responses=config.check_responses, on_change=self.persist)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, config.journal_bytes)
         self.faults = Faults(self.seed, config.latency)
         with self.store.lock:
             self.persist()

@@ -241,3 +241,35 @@ def test_thousands_of_idle_and_waiting_connections_hold_back_no_health_check():
         finally:
             for conn in opened:
                 conn.close()
+
+
+def _resident_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def test_the_journal_holds_to_its_byte_budget_under_big_bodies():
+    budget_mb = 8
+    with cli_server("--journal-bytes", f"{budget_mb}M") as (base, process):
+        session = requests.Session()
+        url = f"{base}/pdnsmanager/records/2/credentials"
+        headers = {"X-Authentication": "t", "Content-Type": "application/json"}
+        # Refused (no such type), so the store keeps nothing of them: only the journal could.
+        kept = json.dumps({"description": "x" * 60_000, "type": "no-such-type", "password": "p"}).encode()
+        huge = json.dumps({"description": "y" * (LIMIT - 200), "type": "no-such-type", "password": "p"}).encode()
+        for _ in range(20):  # warm up: what the server allocates once is not the journal's
+            session.post(url, data=kept, headers=headers, timeout=30)
+        before = _resident_mb(process.pid)
+        for n in range(2500):  # 150 MB of bodies the journal may keep, and 25 MB it may not
+            session.post(url, data=huge if n % 100 == 0 else kept, headers=headers, timeout=30)
+        grown = _resident_mb(process.pid) - before
+        print(f"resident memory grew {grown:.0f} MB through 175 MB of bodies, budget {budget_mb} MB")
+        assert grown < budget_mb + 40, f"grew {grown:.0f} MB"
+        journal = session.get(f"{base}/__mock/requests", timeout=60)
+        assert len(journal.content) < 2 * budget_mb * 1024 * 1024
+        entries = journal.json()["requests"]
+        assert 50 < len(entries) < 1000  # the budget, not the count, bounded it
+        big = session.post(url, data=huge, headers=headers, timeout=30)
+        assert 400 <= big.status_code < 500
+        last = session.get(f"{base}/__mock/requests?limit=1", timeout=30).json()["requests"][0]
+        assert last["request"]["body"]["notKept"] is True and last["request"]["body"]["bytes"] == len(huge)

@@ -171,3 +171,33 @@ def test_a_body_filter_in_the_query_string_is_json(client):
     create(client, description="other")
     assert client.get('/__mock/requests?body={"description":"wanted"}').json["count"] == 1
     assert client.get("/__mock/requests?body=wanted").status_code == 400
+
+
+def _entry(journal, body: bytes = b"", response_bytes: int = 0) -> Entry:
+    from datetime import datetime, timezone
+
+    return Entry(id=journal.next_id(), time=datetime.now(timezone.utc), method="POST", path="/x", query={},
+                 api=None, operation=None, status=201, duration_ms=1.0, raw_request_headers={},
+                 raw_request_body=body, content_type="application/json", raw_response_body={"ok": True},
+                 response_bytes=response_bytes)
+
+
+def test_the_journal_keeps_to_its_byte_budget_dropping_the_oldest():
+    journal = Journal(size=1000, max_bytes=10 * 60_000)
+    for n in range(50):
+        journal.record(_entry(journal, b'{"n": %d, "pad": "%s"}' % (n, b"x" * 60_000)))
+    assert journal.bytes <= journal.max_bytes
+    kept = journal.select(Matcher())
+    assert 5 <= len(kept) <= 10 and kept[-1].request_body["n"] == 49  # the newest stay
+    journal.clear()
+    assert journal.bytes == 0 and len(journal) == 0
+
+
+def test_a_body_over_64_kib_is_kept_as_its_size_only():
+    journal = Journal()
+    big = b'{"password": "%s"}' % (b"s" * 100_000)
+    journal.record(_entry(journal, big, response_bytes=200_000))
+    (entry,) = journal.select(Matcher())
+    assert entry.request_body["notKept"] is True and entry.request_body["bytes"] == len(big)
+    assert entry.response_body["notKept"] is True and entry.response_body["bytes"] == 200_000
+    assert entry.size < 2048 and journal.bytes == entry.size
