@@ -159,8 +159,12 @@ def put_state():
 # --- journal ------------------------------------------------------------------------------
 @blueprint.get("/requests")
 def list_requests():
-    """Journal entries, oldest first, filtered by api, operation, method, path, status, since."""
-    filters = {k: v for k, v in request.args.items() if k != "limit"}
+    """Journal entries, oldest first, filtered by api, operation, method, path, status, since.
+
+    ``limit=N`` gives the last N of them; ``first=N`` the first N, with ``next`` (pass it
+    as ``since``) when more match: a page at a time, however big the journal.
+    """
+    filters = {k: v for k, v in request.args.items() if k not in ("limit", "first")}
     if "body" in filters:  # in a query string the body to look for is JSON text
         try:
             filters["body"] = json.loads(filters["body"])
@@ -173,6 +177,16 @@ def list_requests():
         matcher = Matcher.from_mapping(filters)
     except ValueError as exc:
         return problem(400, "invalid_filter", str(exc))
+    first = request.args.get("first")
+    if first is not None:
+        if not (first.isdigit() and int(first) > 0) or limit is not None:
+            return problem(400, "invalid_filter", f"first must be a positive whole number, and not given "
+                                                  f"with limit; got {first!r}")
+        entries, more = runtime().journal.page(matcher, int(first))
+        page = {"requests": [e.as_dict() for e in entries], "count": len(entries)}
+        if more:
+            page["next"] = entries[-1].id
+        return jsonify(page)
     limit = int(limit) if limit else None
     entries = runtime().journal.select(matcher, limit)
     return jsonify(requests=[e.as_dict() for e in entries], count=len(entries))

@@ -348,6 +348,17 @@ class Journal:
             found = [e for e in self._entries if matcher(e)]
         return found[-limit:] if limit else found
 
+    def page(self, matcher: "Matcher", first: int) -> tuple[list[Entry], bool]:
+        """The first `first` matching entries, oldest first, and whether more match."""
+        found: list[Entry] = []
+        with self._lock:
+            for entry in self._entries:
+                if matcher(entry):
+                    if len(found) == first:
+                        return found, True
+                    found.append(entry)
+        return found, False
+
     def count(self, matcher: Matcher) -> int:
         """How many entries match."""
         with self._lock:

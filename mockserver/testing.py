@@ -165,8 +165,8 @@ class MockServer:
 
         Filters: ``api``, ``operation``, ``method``, ``path`` (a glob), ``status``
         (``201`` or ``"4xx"``), ``since`` (an entry id or ISO time), ``matched``
-        (True/False), ``limit`` (the last N), and ``body`` (JSON the request body must
-        contain).
+        (True/False), ``limit`` (the last N), ``first`` (the first N), and ``body`` (JSON
+        the request body must contain).
         """
         params = {name: _query_value(value) for name, value in filters.items() if value is not None}
         if "body" in filters:

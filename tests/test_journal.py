@@ -201,3 +201,16 @@ def test_a_body_over_64_kib_is_kept_as_its_size_only():
     assert entry.request_body["notKept"] is True and entry.request_body["bytes"] == len(big)
     assert entry.response_body["notKept"] is True and entry.response_body["bytes"] == 200_000
     assert entry.size < 2048 and journal.bytes == entry.size
+
+
+def test_the_journal_pages_forward_with_first_and_next(client):
+    for n in range(5):
+        create(client, description=f"page {n}")
+    first = client.get("/__mock/requests?first=2").json
+    assert [e["request"]["body"]["description"] for e in first["requests"]] == ["page 0", "page 1"]
+    second = client.get(f"/__mock/requests?first=2&since={first['next']}").json
+    assert [e["request"]["body"]["description"] for e in second["requests"]] == ["page 2", "page 3"]
+    last = client.get(f"/__mock/requests?first=2&since={second['next']}").json
+    assert [e["request"]["body"]["description"] for e in last["requests"]] == ["page 4"] and "next" not in last
+    assert client.get("/__mock/requests?first=0").status_code == 400
+    assert client.get("/__mock/requests?first=2&limit=2").status_code == 400
