@@ -10,9 +10,16 @@ from __future__ import annotations
 import json
 import socket
 
+# pytester gives sys.modules back as it was before each test: a module first imported
+# during one (the mock imports Flask, its control API and jsonschema only when first
+# needed) would be imported anew by a later test while the old copy is still in use, and
+# two copies of Flask keep two request contexts: "Working outside of application context".
+import flask  # noqa: F401
+import jsonschema  # noqa: F401
 import pytest
 import requests
 
+import mockserver.control  # noqa: F401
 from mockserver.runtime import MockConfig
 from mockserver.testing import MockServer, MockServerError, running_mockserver
 
