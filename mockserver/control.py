@@ -183,13 +183,25 @@ def list_requests():
             return problem(400, "invalid_filter", f"first must be a positive whole number, and not given "
                                                   f"with limit; got {first!r}")
         entries, more = runtime().journal.page(matcher, int(first))
-        page = {"requests": [e.as_dict() for e in entries], "count": len(entries)}
-        if more:
-            page["next"] = entries[-1].id
-        return jsonify(page)
+        return _streamed_entries(entries, {"next": entries[-1].id} if more else {})
     limit = int(limit) if limit else None
-    entries = runtime().journal.select(matcher, limit)
-    return jsonify(requests=[e.as_dict() for e in entries], count=len(entries))
+    return _streamed_entries(runtime().journal.select(matcher, limit), {})
+
+
+def _streamed_entries(entries: list, extra: dict) -> Response:
+    """``{"requests": [...], "count": N, ...extra}``, written entry by entry as it is sent.
+
+    A full journal is tens of MB of JSON: built whole it would hold every API request back
+    for a second; streamed, the server answers others between entries.
+    """
+    def pieces():
+        yield b'{"requests": ['
+        for index, entry in enumerate(entries):
+            yield (b", " if index else b"") + json.dumps(entry.as_dict(), ensure_ascii=False).encode()
+        tail = {"count": len(entries), **extra}
+        yield b"], " + json.dumps(tail)[1:].encode() + b"\n"
+
+    return Response(pieces(), mimetype="application/json")
 
 
 @blueprint.delete("/requests")

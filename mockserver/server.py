@@ -30,6 +30,7 @@ import stat
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 from .native_threads import ServerThreads
@@ -136,22 +137,48 @@ class RsgiBridge:
                 log.warning("could not find the socket of %s to drop it; it gets a 500 instead", scope.client)
             protocol.response_empty(500, [])  # never reaches a dropped client: its socket is shut
             return
-        protocol.response_bytes(status, headers, body)
+        if isinstance(body, bytes):
+            protocol.response_bytes(status, headers, body)
+        else:
+            await self._stream(protocol, status, headers, body)
 
-    def _call(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _call(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes | Iterable[bytes]]:
+        """Call the app: (status, headers, the body whole, or its chunks when it is streamed).
+
+        A response without Content-Length is a stream (the journal of the control API):
+        its chunks are sent as they come, with the loop free for other requests between them.
+        """
         captured: list = []
 
         def start_response(status: str, headers, exc_info=None):
             captured[:] = [int(status[:3]), headers]
 
         chunks = self.wsgi_app(environ, start_response)
+        headers = list(captured[1])
+        if not any(name.lower() == "content-length" for name, _ in headers) and not isinstance(chunks, list):
+            return captured[0], headers, chunks
         try:
             body = b"".join(chunks)
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
-        return captured[0], list(captured[1]), body
+        return captured[0], headers, body
+
+    @staticmethod
+    async def _stream(protocol, status: int, headers: list[tuple[str, str]], chunks: Iterable[bytes]) -> None:
+        transport = protocol.response_stream(status, headers)
+        try:
+            for chunk in chunks:
+                if chunk:
+                    await transport.send_bytes(chunk)
+                await asyncio.sleep(0)  # a send that needs no wait does not yield: let others in
+        except OSError:  # the client went away: nothing more to send it
+            pass
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     @staticmethod
     async def _environ(scope, protocol, body_limit) -> dict:

@@ -266,6 +266,7 @@ def test_the_journal_holds_to_its_byte_budget_under_big_bodies():
         print(f"resident memory grew {grown:.0f} MB through 175 MB of bodies, budget {budget_mb} MB")
         assert grown < budget_mb + 40, f"grew {grown:.0f} MB"
         journal = session.get(f"{base}/__mock/requests", timeout=60)
+        assert journal.headers.get("Transfer-Encoding") == "chunked"  # streamed, entry by entry
         assert len(journal.content) < 2 * budget_mb * 1024 * 1024
         entries = journal.json()["requests"]
         assert 50 < len(entries) < 1000  # the budget, not the count, bounded it
