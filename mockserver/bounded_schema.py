@@ -67,7 +67,8 @@ def _json_start(value: Any, limit: int) -> tuple[str, bool]:
     return "".join(pieces), False
 
 
-def _without_branches(keyword: str):
+def _bounded_branches(keyword: str):
+    """The ``oneOf`` or ``anyOf`` keyword, each branch's errors cut at BRANCH_ERRORS."""
     def check(validator, branches, instance, schema):
         errors = []
         valid = []
@@ -99,5 +100,5 @@ def validator_class():
     imported only once a request is invalid)."""
     from jsonschema import Draft202012Validator, validators
 
-    return validators.extend(Draft202012Validator, {"oneOf": _without_branches("oneOf"),
-                                                     "anyOf": _without_branches("anyOf")})
+    return validators.extend(Draft202012Validator, {"oneOf": _bounded_branches("oneOf"),
+                                                     "anyOf": _bounded_branches("anyOf")})

@@ -101,9 +101,9 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
 
     if not is_loopback(host) and not admin_token:
         raise InputError(f"--host {host} is reachable from other machines, and the control API "
-                               f"(/__mock/) can replace all data: set a secret token in the "
-                               f"MOCKSERVER_ADMIN_TOKEN environment variable (in a container: "
-                               f"run -e MOCKSERVER_ADMIN_TOKEN=<secret> ...) or give --admin-token TOKEN")
+                         f"(/__mock/) can replace all data: set a secret token in the "
+                         f"MOCKSERVER_ADMIN_TOKEN environment variable (in a container: "
+                         f"run -e MOCKSERVER_ADMIN_TOKEN=<secret> ...) or give --admin-token TOKEN")
     try:
         window = parse_latency(latency, "--latency") if latency else None
     except FaultError as exc:  # click names the option itself

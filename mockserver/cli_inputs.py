@@ -11,8 +11,6 @@ from pathlib import Path
 
 import click
 
-from .data import fixture_dir
-
 
 class InputError(click.ClickException):
     """Bad input on the command line (a path, a spec, a data file): one line, exit status 2."""
@@ -25,8 +23,10 @@ def data_files(ctx, param, paths: tuple[Path, ...]) -> tuple[Path, ...]:
     found = []
     for path in paths:
         if not path.exists() and path.parent == Path("."):
-            shipped = fixture_dir() / f"{path.name.removesuffix('.yaml')}.yaml"
-            if shipped.is_file():
+            from .scenarios import shipped_path  # only now: `wait` and `--version` stay light
+
+            shipped = shipped_path(path.name.removesuffix(".yaml"))
+            if shipped is not None:
                 found.append(shipped)
                 continue
         found.append(_readable_file(path))

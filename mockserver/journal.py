@@ -75,7 +75,8 @@ class Masking:
         return cls(*(frozenset(normal_name(n) for n in names) for names in (secret, containers, safe_inside)))
 
     def union(self, other: "Masking") -> "Masking":
-        """What either masks."""
+        """What either masks. (Inside containers, a member stays readable only where both
+        APIs with containers document it so; an API without containers has none to add.)"""
         return Masking(self.secret | other.secret, self.containers | other.containers,
                        self.safe_inside & other.safe_inside if self.containers and other.containers
                        else self.safe_inside | other.safe_inside)

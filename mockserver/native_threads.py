@@ -24,10 +24,10 @@ it within 30 ms.)
 
 The cure: no server stop counts as done until its Rust threads have ended, and a stop
 that finds one still waiting collects those cycles now, while the interpreter is whole.
-The threads are found by name: Linux gives a new thread its creator's name, so `ServerThreads.name_this_thread`
-gives the thread that starts the server a name of its own, every thread granian starts
-from it (and every thread those start) carries that name, and `wait_ended` waits until no
-thread but Python's own has it. Other libraries' threads, started meanwhile from other
+The threads are found by name: Linux gives a new thread its creator's name, so
+`ServerThreads.name_this_thread` gives the thread that starts the server a name of its
+own, every thread granian starts from it (and every thread those start) carries that
+name, and `wait_ended` waits until no thread but Python's own has it. Other libraries' threads, started meanwhile from other
 threads, are never waited for. Where threads cannot be listed or named (no
 ``/proc/self/task``, as on macOS) both are no-ops.
 """

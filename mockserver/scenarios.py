@@ -48,13 +48,21 @@ def catalogue(directory: Path | None = None) -> dict[str, Scenario]:
     return found
 
 
+def shipped_path(name: str, directory: Path | None = None) -> Path | None:
+    """The file of the shipped scenario called `name` (``default``, ``empty``...), or None."""
+    if not NAME.fullmatch(name or ""):
+        return None
+    path = Path(directory or fixture_dir()) / f"{name}.yaml"
+    return path if path.is_file() else None
+
+
 def read_scenario(name: str, directory: Path | None = None) -> tuple[str, dict]:
     """The document of a shipped scenario; FixtureError when there is none by that name."""
-    scenario = catalogue(directory).get(name) if NAME.fullmatch(name or "") else None
-    if scenario is None:
+    path = shipped_path(name, directory)
+    if path is None:
         known = ", ".join(catalogue(directory))
         raise FixtureError(f"no scenario named {name!r}; shipped scenarios: {known}")
-    return read_fixture(scenario.path)
+    return read_fixture(path)
 
 
 def export_state(store: Store, description: str = "Exported state of a running mockserver") -> dict:

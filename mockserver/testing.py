@@ -309,15 +309,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _fixture_paths(entries: list[str], base: Path) -> list[Path]:
     """Data file paths: relative to `base`, or a shipped scenario when one has that name."""
-    from .scenarios import catalogue
+    from .scenarios import shipped_path
 
-    shipped = catalogue()
     paths = []
     for entry in entries:
         path = base / entry
-        if not path.exists() and entry in shipped:
-            path = shipped[entry].path
-        paths.append(path)
+        paths.append(path if path.exists() else shipped_path(entry) or path)
     return paths
 
 

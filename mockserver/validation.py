@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -21,7 +21,7 @@ from .messages import MockRequest
 from .spec import Operation, Parameter
 
 SECRET_MARKS = ("writeOnly", "x-mock-secret", "x-mock-sensitive")
-MAX_VIOLATIONS = 50  # listed per checked value; past them one more violation counts the rest
+MAX_VIOLATIONS = 50  # listed per checked value; past them one more violation says there are more
 # Deeper bodies are refused as malformed: checking, explaining and storing a value recurses
 # once or more per level, and Python's stack ends near 1,000 (no credential is 10 deep).
 MAX_NESTING = 100
@@ -153,8 +153,8 @@ def _pointer_order(violation: "Violation") -> tuple:
 
 def schema_violations(validator, instance: Any, location: str, base: tuple = ()) -> list[Violation]:
     """The ways `instance` breaks the validator's schema, as Violations: the first
-    MAX_VIOLATIONS of them, then one that counts the rest (so a huge invalid body costs
-    no more than a small one)."""
+    MAX_VIOLATIONS of them, then one saying there are more (so a huge invalid body costs
+    about what a small one does)."""
     found: list[Violation] = []
     seen: set[Violation] = set()
     big = None  # known once there is an error to explain

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..persistence import write_atomically
 from .flow import CheckResult
 
 MARKS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
@@ -59,7 +59,7 @@ def write_junit(path: Path, results: list[CheckResult], target: str) -> None:
             elif result.status == "skip":
                 ET.SubElement(case, "skipped", message=result.note)
     ET.indent(root)
-    write_whole(Path(path), ET.tostring(root, encoding="utf-8", xml_declaration=True))
+    write_atomically(Path(path), ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def write_json(path: Path, results: list[CheckResult], target: str, leftovers: list[str]) -> None:
@@ -76,15 +76,4 @@ def write_json(path: Path, results: list[CheckResult], target: str, leftovers: l
                     "problems": [{"drift": p.drift, "message": p.message} for p in r.problems]}
                    for r in results],
     }
-    write_whole(Path(path), json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"))
-
-
-def write_whole(path: Path, data: bytes) -> None:
-    """Write a report all at once: a reader never sees half a file. Its folder is made if need be."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_atomically(Path(path), json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"))
