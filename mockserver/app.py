@@ -16,7 +16,7 @@ import time
 import orjson
 
 from . import cors
-from .fake import utcnow
+from .timestamps import utcnow
 from .faults import FaultRule
 from .journal import NO_MASKING, Entry
 from .messages import MockRequest, Reply

@@ -5,7 +5,10 @@ report one (to explain the failure), and start their message with the whole valu
 ``repr``. On a request body of 32,000 array items that is 32,000 errors and a message of
 the whole body, built on the thread that serves every request. Here each branch stops
 after `BRANCH_ERRORS` errors (enough to tell a valid branch from an invalid one, and to
-pick the best explanation), and the message shows the value shortened.
+pick the best explanation), and the message shows the value shortened. The keywords
+whose jsonschema message starts with the value's ``repr`` (``type``, ``enum``,
+``minItems``...) see a big value through a copy whose ``repr`` is short, and
+``uniqueItems`` compares many unhashable items in linear time, not quadratic.
 
 Only the detailed errors of an *invalid* value come from here: whether a value is valid
 at all is decided by jsonschema-rs first (`spec.SchemaValidator`).
@@ -63,6 +66,8 @@ def _json_start(value: Any, limit: int) -> tuple[str, bool]:
     except (TypeError, ValueError, RecursionError):  # NaN, Infinity, an integer too long for str()
         if isinstance(value, int) and not isinstance(value, bool):
             return f"an integer of {value.bit_length() * 30103 // 100000 + 1} digits", False
+        if isinstance(value, (list, dict)):  # what was written before the value JSON cannot spell
+            return "".join(pieces), True
         return repr(value)[:limit], False
     return "".join(pieces), False
 
@@ -88,6 +93,84 @@ def _bounded_branches(keyword: str):
     return check
 
 
+# Keywords whose jsonschema message starts with f"{instance!r}": for a 1 MiB value that
+# repr alone takes tens of milliseconds, for a message cut short again anyway.
+QUOTING_KEYWORDS = ("type", "enum", "const", "contains", "not", "minItems", "maxItems", "minLength",
+                    "maxLength", "pattern", "format", "minProperties", "maxProperties")
+
+
+class _BriefList(list):
+    """A copy of a long list whose repr is short (see QUOTING_KEYWORDS)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return short_value(self)
+
+
+class _BriefDict(dict):
+    """A copy of a large object whose repr is short."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return short_value(self)
+
+
+class _BriefStr(str):
+    """A copy of a long string whose repr is short."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return short_value(self)
+
+
+_BRIEF = {list: _BriefList, dict: _BriefDict, str: _BriefStr}
+
+
+def _quoting_briefly(check):
+    """The keyword `check`, shown a long value through a brief copy (the error still
+    carries the value itself: jsonschema sets it after the keyword)."""
+    def brief_check(validator, value, instance, schema):
+        brief = _BRIEF.get(type(instance))
+        if brief is not None and longer_than(instance, VALUE_CHARS):
+            instance = brief(instance)
+        yield from check(validator, value, instance, schema)
+
+    return brief_check
+
+
+UNIQUE_BY_COMPARISON = 1000  # items up to which uniqueItems compares them as jsonschema does
+
+
+def _unique_items(validator, unique, instance, schema):
+    """``uniqueItems`` in linear time: jsonschema compares unhashable items pairwise, which
+    for 30,000 objects is 450 million comparisons; here a long list's items are compared
+    by their canonical JSON (1 and 1.0 then differ, true and 1 still do)."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    if len(instance) <= UNIQUE_BY_COMPARISON:
+        from jsonschema._utils import uniq
+
+        repeated = not uniq(instance)
+    else:
+        import orjson
+
+        seen = set()
+        for item in instance:
+            try:
+                key = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+            except (orjson.JSONEncodeError, TypeError):
+                key = repr(item)
+            if key in seen:
+                break
+            seen.add(key)
+        repeated = len(seen) < len(instance)
+    if repeated:
+        yield _error(f"{short_value(instance)} has non-unique elements", [])
+
+
 def _error(message: str, context: list):
     from jsonschema.exceptions import ValidationError
 
@@ -96,9 +179,11 @@ def _error(message: str, context: list):
 
 @cache
 def validator_class():
-    """Draft 2020-12 with bounded ``oneOf`` and ``anyOf`` (built on first use: jsonschema is
+    """Draft 2020-12 with bounded ``oneOf``, ``anyOf``, ``uniqueItems`` and brief quotes (built on first use: jsonschema is
     imported only once a request is invalid)."""
     from jsonschema import Draft202012Validator, validators
 
-    return validators.extend(Draft202012Validator, {"oneOf": _bounded_branches("oneOf"),
-                                                     "anyOf": _bounded_branches("anyOf")})
+    keywords = {name: _quoting_briefly(Draft202012Validator.VALIDATORS[name]) for name in QUOTING_KEYWORDS}
+    keywords.update(oneOf=_bounded_branches("oneOf"), anyOf=_bounded_branches("anyOf"),
+                    uniqueItems=_unique_items)
+    return validators.extend(Draft202012Validator, keywords)

@@ -23,18 +23,7 @@ from typing import Any
 import jsonschema_rs
 from faker import Faker
 
-
-def iso(moment: datetime, *, millis: bool = False) -> str:
-    """An RFC 3339 UTC timestamp ending in Z, with microseconds or milliseconds."""
-    moment = moment.astimezone(timezone.utc)
-    if millis:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+from .timestamps import iso
 
 
 class Fake:

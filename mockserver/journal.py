@@ -20,10 +20,10 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from .fake import iso
+from .timestamps import iso, parse_timestamp
 
 MASK = "***"
 BODY_KEEP = 64 * 1024  # a request or response body over this is kept as its size only
@@ -221,10 +221,9 @@ def parse_since(value: Any) -> datetime | int | None:
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return int(value)
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parse_timestamp(str(value), naive_is_utc=True)
     except ValueError as exc:
         raise ValueError(f"since must be an entry id or an ISO 8601 time, got {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

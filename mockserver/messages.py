@@ -26,6 +26,8 @@ class MockRequest:
     cookies: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     mount: str = ""
+    # The body read as JSON (validation.read_json_body), kept so it is read only once.
+    json_body: Any = field(default=None, repr=False, compare=False)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """Return a header value by case-insensitive name."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
-from mockserver.fake import Fake, iso
+from mockserver.fake import Fake
+from mockserver.timestamps import iso
 
 SCHEMA = {
     "type": "object",

@@ -146,7 +146,8 @@ def test_a_32k_item_body_costs_about_what_a_small_one_does(server):
     big_time = time.monotonic() - started
     assert small.status_code == big.status_code == 400
     violations = json.loads(big.headers["X-Mock-Violations"])
-    assert any("more violations, not listed" in v["message"] for v in violations)
+    # 31,950 items past the cap: counted up to a bound, never all (that costs what listing does)
+    assert any(v["message"].startswith("at least 501 more violations, not listed") for v in violations), violations
     # The stall found took 55 s; bounded work keeps it far under a second (printed for the note).
     print(f"32k items: {big_time * 1000:.0f} ms, 3 items: {small_time * 1000:.0f} ms")
     assert big_time < HEALTH_BOUND

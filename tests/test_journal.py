@@ -64,6 +64,7 @@ def test_filters_select_entries(client):
 
 
 @pytest.mark.parametrize("query", ["colour=red", "status=abc", "since=yesterday", "limit=x", "limit=-1", "limit=0",
+                                   "since=0001-01-01T00:00:00%2B01:00", "since=9999-12-31T23:59:59-01:00",
                                    "matched=maybe"])
 def test_bad_filters_are_400(client, query):
     response = client.get(f"/__mock/requests?{query}")

@@ -33,7 +33,8 @@ from datetime import datetime, timedelta, timezone
 from faker.providers.person.en_US import Provider as PersonProvider
 
 from ..auth import Credential
-from ..fake import Fake, iso
+from ..fake import Fake
+from ..timestamps import iso
 from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation, compile_schema
 from ..store import ApiData

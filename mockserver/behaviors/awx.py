@@ -53,18 +53,18 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 import struct
 import urllib.parse
 import weakref
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from ..fake import Fake, iso
+from ..fake import Fake
+from ..timestamps import iso, parse_timestamp, shifted
 from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData
-from ..validation import Violation, parse_json_body
+from ..validation import Violation, read_json_body
 from .awx_inputs import (
     InputsError,
     check_inputs,
@@ -113,12 +113,14 @@ def char_field(value: Any, *, required: bool, max_length: int | None, allow_blan
     """A DRF CharField: (clean value, messages). Numbers become strings; whitespace is trimmed."""
     if value is _MISSING:
         return (None, [REQUIRED]) if required else (default, [])
-    if value == "" or (value is not None and str(value).strip() == ""):
-        return ("", []) if allow_blank else (None, [BLANK])
     if value is None:
         return None, [NULL]
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        # (DRF checks for blank first, with str(value): never blank for these, and a
+        # str() of a 1 MiB list would cost what reading it cost)
         return None, [NOT_A_STRING]
+    if str(value).strip() == "":
+        return ("", []) if allow_blank else (None, [BLANK])
     text = str(value).strip()
     messages = []
     if max_length is not None and len(text) > max_length:
@@ -430,16 +432,16 @@ class Behavior(ApiBehavior):
             raise self.error(415, f'Unsupported media type "{raw}" in request.', violations=[
                 Violation("header", "/content-type", f"{raw or '(none)'!r} is not application/json",
                           "content-type")])
-        body, problem = parse_json_body(request.body)
-        if problem is not None:
+        read = read_json_body(request)
+        if read.problem is not None:
             # Python's JSON and UTF-8 errors give a position, never the text itself.
-            reason = problem.message.removeprefix("Malformed JSON: ").removeprefix("Body is not valid UTF-8: ")
-            raise self.error(400, f"JSON parse error - {reason}", violations=[problem])
-        if isinstance(body, dict) and _may_be_non_finite(request.body) and _has_non_finite(body):
+            reason = read.problem.message.removeprefix("Malformed JSON: ").removeprefix("Body is not valid UTF-8: ")
+            raise self.error(400, f"JSON parse error - {reason}", violations=[read.problem])
+        if read.non_finite:
             # DRF parses strictly; NaN and Infinity would also make the answer invalid JSON.
             raise self.error(400, "JSON parse error - Out of range float values are not JSON compliant",
                              violations=[Violation("body", "", "NaN or Infinity is not JSON", "parse")])
-        return body
+        return read.value
 
     def _body_object(self, body: Any) -> dict:
         """The serializer's first check: the data must be an object."""
@@ -754,40 +756,13 @@ class Behavior(ApiBehavior):
 
 
 # --- helpers used above -------------------------------------------------------------------------
-def _may_be_non_finite(raw: bytes) -> bool:
-    """Could the body hold NaN or an infinity? Only the literals, an exponent or a number of
-    over 308 digits parse to one; a body with none is not walked (1 MiB takes ~0.2 s to walk).
-    """
-    return (b"NaN" in raw or b"Infinity" in raw or _EXPONENT.search(raw) is not None
-            or _LONG_NUMBER.search(raw) is not None)
-
-
-_EXPONENT = re.compile(rb"[eE][-+]?[0-9]")
-_LONG_NUMBER = re.compile(rb"[0-9]{300}")
-
-
-def _has_non_finite(value: Any, depth: int = 0) -> bool:
-    """True when a parsed body holds NaN or Infinity (DRF's strict JSON parser refuses them)."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if depth > 50:
-        return False
-    if isinstance(value, dict):
-        return any(_has_non_finite(v, depth + 1) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_non_finite(v, depth + 1) for v in value)
-    return False
-
-
 def later_than(now: datetime, previous: str) -> str:
     """`now` as a timestamp, or a microsecond after `previous` when the clock is not past it."""
     try:
-        before = datetime.fromisoformat(previous.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
+        before = parse_timestamp(previous, naive_is_utc=True)
+    except ValueError:
         return iso(now)
-    if before.tzinfo is None:
-        before = before.replace(tzinfo=now.tzinfo)
-    return iso(max(now, before + timedelta(microseconds=1)))
+    return iso(max(now, shifted(before, timedelta(microseconds=1))))
 
 
 def page_size(query: dict[str, list[str]]) -> int:

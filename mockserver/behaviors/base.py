@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..auth import Credential
-from ..fake import Fake, utcnow
+from ..fake import Fake
+from ..timestamps import utcnow
 from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData

@@ -38,9 +38,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from ..fake import Fake, iso
+from ..fake import Fake
+from ..timestamps import iso, parse_timestamp, shifted
 from ..messages import ApiError, MockRequest, Reply
 from ..spec import Operation
 from ..store import ApiData
@@ -87,11 +88,9 @@ def summary_view(entity: dict) -> dict:
 
 # --- time ---------------------------------------------------------------------------------
 def parse_time(text: str) -> datetime:
-    """An RFC 3339 timestamp as an aware UTC datetime (ValueError when it is not one)."""
-    moment = datetime.fromisoformat(text.replace("z", "Z"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone")
-    return moment.astimezone(timezone.utc)
+    """An RFC 3339 timestamp as an aware UTC datetime (ValueError when it is not one, or
+    is outside years 1 to 9999 in UTC)."""
+    return parse_timestamp(text)
 
 
 def to_millis(moment: datetime) -> datetime:
@@ -103,7 +102,7 @@ def later_than(previous: str, now: datetime) -> str:
     """The new updatedAt: now, but strictly after `previous` even within one millisecond."""
     moment, before = to_millis(now), parse_time(previous)
     if moment <= before:
-        moment = to_millis(before) + ONE_MS
+        moment = shifted(to_millis(before), ONE_MS)
     return iso(moment, millis=True)
 
 
