@@ -49,9 +49,10 @@ def where_of(scheme: dict) -> tuple[str, str]:
 
 def _extract(name: str, scheme: dict, request: MockRequest) -> tuple[Credential | None, str]:
     kind = scheme.get("type")
-    if kind == "http":
+    if kind in ("http", "oauth2", "openIdConnect"):
         header = (request.header("authorization") or "").strip()
-        expected = str(scheme.get("scheme", "")).lower()
+        # OAuth 2 and OpenID Connect access tokens travel as bearer tokens (RFC 6750).
+        expected = str(scheme.get("scheme", "")).lower() if kind == "http" else "bearer"
         prefix, _, rest = header.partition(" ")
         if not header:
             return None, "no Authorization header"

@@ -24,6 +24,7 @@ from typing import Any
 BRANCH_ERRORS = 51  # per oneOf/anyOf branch: one more than validation.MAX_VIOLATIONS
 BOUNDED_KEYWORDS = ("oneOf", "anyOf")  # their messages are written here, values already short
 VALUE_CHARS = 120  # a value shown in a message is cut to about this many characters
+BRIEF_MEMBERS = 16  # a list or object of more members is quoted through a brief copy
 
 
 def short_value(value: Any) -> str:
@@ -133,10 +134,12 @@ def _quoting_briefly(check):
     """The keyword `check`, shown a long value through a brief copy (the error still
     carries the value itself: jsonschema sets it after the keyword)."""
     def brief_check(validator, value, instance, schema):
+        # (Only a long string or a container of many members is copied: a few members
+        # holding long values cost a repr of about the body's size, which is bounded.)
         brief = _BRIEF.get(type(instance))
-        if brief is not None and longer_than(instance, VALUE_CHARS):
+        if brief is not None and len(instance) > (VALUE_CHARS if brief is _BriefStr else BRIEF_MEMBERS):
             instance = brief(instance)
-        yield from check(validator, value, instance, schema)
+        return check(validator, value, instance, schema)  # its generator: no second one around it
 
     return brief_check
 

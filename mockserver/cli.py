@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .behaviors import API_IDS
-from .cli_inputs import InputError, byte_size, data_files, folder, output_file
+from .cli_inputs import InputError, byte_size, data_files, folder, output_file, spec_files
 from .data import MissingData
 
 # The rest is imported by the commands that need it: `wait` and `--version` (the image's
@@ -41,8 +41,12 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
-@click.option("--api", "single_api", type=click.Choice(API_IDS),
-              help="Serve only this API, mounted at / instead of /<api>.")
+@click.option("--api", "single_api", metavar="ID",
+              help=f"Serve only this API, mounted at / instead of /<api>: one of {', '.join(API_IDS)}, "
+                   f"or the file stem of a --spec.")
+@click.option("--spec", "extra_specs", multiple=True, type=click.Path(path_type=Path), callback=spec_files,
+              help="Also serve this OpenAPI 3.0/3.1 file (YAML or JSON) at /<file stem>, statefully, with no "
+                   "code; repeatable.")
 @click.option("--seed", type=int, help="Seed for generated data: the same data on every start.")
 @click.option("--fixtures", "fixtures", multiple=True, type=click.Path(path_type=Path), callback=data_files,
               help="Data file(s) to start with instead of the shipped default.yaml, or the name of a "
@@ -63,14 +67,14 @@ def main() -> None:
 @click.option("--admin-token", envvar="MOCKSERVER_ADMIN_TOKEN",
               help="Token the control API (/__mock/) requires; needed when binding beyond loopback.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
-def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, journal_size, journal_bytes,
-        latency, admin_token, quiet):
+def run(host, port, single_api, extra_specs, seed, fixtures, spec_dir, threads, state_file, journal_size,
+        journal_bytes, latency, admin_token, quiet):
     """Serve the APIs over HTTP until interrupted."""
     del threads  # accepted for old scripts only
     gc.disable()  # loading builds long-lived objects only: collecting meanwhile is wasted time
     try:
-        app, port, base = _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
-                                         (journal_size, journal_bytes), latency, admin_token, quiet)
+        app, port, base = _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir,
+                                         state_file, (journal_size, journal_bytes), latency, admin_token, quiet)
     finally:
         gc.enable()
     # The loaded specs and data are long-lived: later collections need not walk them. (No
@@ -87,7 +91,7 @@ def run(host, port, single_api, seed, fixtures, spec_dir, threads, state_file, j
     run_until_interrupted(app, host, port, on_listening=listening)
 
 
-def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file, journal, latency,
+def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir, state_file, journal, latency,
                    admin_token, quiet):
     """Load everything `run` serves and check the port; (app, port, base URL). Prints the banner."""
     from .app import create_wsgi
@@ -109,7 +113,8 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
     except FaultError as exc:  # click names the option itself
         raise click.BadParameter(str(exc).removeprefix("--latency: "), param_hint="--latency") from exc
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    config = MockConfig(spec_dir=spec_dir, single_api=single_api, seed=seed, access_log=not quiet,
+    config = MockConfig(spec_dir=spec_dir, single_api=single_api, extra_specs=list(extra_specs), seed=seed,
+                        access_log=not quiet,
                         state_file=state_file, journal_size=journal[0], journal_bytes=journal[1], latency=window,
                         admin_token=admin_token)
     if fixtures:
@@ -128,6 +133,8 @@ def _load_and_bind(host, port, single_api, seed, fixtures, spec_dir, state_file,
     base = f"http://{url_host(host)}:{port}"
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")
+        for note in api.behavior.startup_notes():
+            click.echo(f"    {note}")
     click.echo(f"  control API: {base}/__mock/health   (seed {runtime.seed})")
     if state_file:
         click.echo(f"  state file: {state_file}")

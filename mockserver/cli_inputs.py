@@ -44,6 +44,17 @@ def _readable_file(path: Path) -> Path:
     return path
 
 
+def spec_files(ctx, param, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Readable OpenAPI files (``--spec``)."""
+    for path in paths:
+        if not path.is_file():
+            what = "is a folder, not a spec file" if path.is_dir() else "no such file"
+            raise InputError(f"{param.opts[0]} {path}: {what}")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"{param.opts[0]} {path}: cannot be read (permission denied)")
+    return paths
+
+
 def folder(ctx, param, path: Path | None) -> Path | None:
     """An existing folder (or no value)."""
     if path is not None and not path.is_dir():

@@ -170,8 +170,9 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
     from .registry import API_IDS  # the full list, even when serving one API
 
     for api_id, section in (document.get("apis") or {}).items():
-        if api_id not in API_IDS:
-            raise FixtureError(f"{source}: unknown API {api_id!r}; choose from {', '.join(API_IDS)}")
+        if api_id not in API_IDS and api_id not in apis:
+            known = ", ".join(dict.fromkeys([*API_IDS, *apis]))
+            raise FixtureError(f"{source}: unknown API {api_id!r}; choose from {known}")
         if api_id not in apis:
             continue
         api = apis[api_id]
@@ -295,5 +296,10 @@ def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], 
     with store.lock:
         for source, document in documents:
             load_document(store, apis, source, document, fake_for)
+        named = {api_id for _, document in documents if isinstance(document.get("apis"), dict)
+                 for api_id in document["apis"]}
+        for api_id, api in apis.items():
+            if api_id not in named:  # an API served from a spec alone: plausible data of its own
+                api.behavior.seed(store.api(api_id), fake_for(api_id))
     store.reseed_ids(f"{seed}/ids/{generation}")
     return store

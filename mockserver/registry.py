@@ -1,14 +1,18 @@
-"""Find the APIs to serve: each spec paired with its behaviour module.
+"""Find the APIs to serve: each spec paired with its behaviour.
 
-API ``<id>`` is ``specs/<id>.yaml`` (as installed with the package, or from a folder given
-with ``--specs``) plus ``mockserver/behaviors/<id>.py``. Start-up checks
+A shipped API ``<id>`` is ``specs/<id>.yaml`` (as installed with the package, or from a
+folder given with ``--specs``) plus ``mockserver/behaviors/<id>.py``. Start-up checks
 that they agree: every operation in the spec has a handler, and no handler is left
 without an operation, so a spec edit can never leave an endpoint silently unserved.
+
+Any other spec (``--spec PATH``) is served by `crud.CrudBehavior`, which infers its
+resources from its paths and needs no code.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -76,9 +80,18 @@ def load_behavior(api_id: str) -> ApiBehavior:
     return module.Behavior()
 
 
-def mount(spec: ApiSpec) -> MountedApi:
-    """Pair a spec with its behaviour and check they cover each other."""
-    behavior = load_behavior(spec.api_id)
+API_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")  # a mount prefix: /<id>
+
+
+def mount(spec: ApiSpec, generic: bool = False) -> MountedApi:
+    """Pair a spec with its behaviour (its module, or the generic CRUD engine) and check
+    they cover each other."""
+    if generic:
+        from .crud.behavior import CrudBehavior
+
+        behavior = CrudBehavior(spec)
+    else:
+        behavior = load_behavior(spec.api_id)
     behavior.spec = spec  # so a handler can check a body against a named component schema
     in_spec = {op.operation_id for op in spec.operations}
     missing = sorted(in_spec - behavior.operation_ids())
@@ -90,25 +103,55 @@ def mount(spec: ApiSpec) -> MountedApi:
     return MountedApi(spec=spec, router=Router(spec), behavior=behavior)
 
 
-def load_apis(spec_dir: Path | None = None, only: list[str] | None = None) -> dict[str, MountedApi]:
-    """Load and mount every API (or only the ids given), in the canonical order.
+def load_apis(spec_dir: Path | None = None, only: list[str] | None = None,
+              extra_specs: list[Path] = ()) -> dict[str, MountedApi]:
+    """Load and mount every API (or only the ids given), in the canonical order, then
+    the `extra_specs` (``--spec PATH``), each at the id of its file stem.
 
     Specs come from the installed package; `spec_dir` (``--specs DIR``) overrides them:
     an ``<id>.yaml`` there replaces the shipped spec of that API, the others stay.
     """
-    wanted = list(only or API_IDS)
-    unknown = [a for a in wanted if a not in API_IDS]
+    extras = extra_spec_ids(extra_specs)
+    known = (*API_IDS, *extras)
+    wanted = list(only) if only else list(API_IDS)
+    unknown = [a for a in wanted if a not in known]
     if unknown:
-        raise SpecError(f"unknown API id(s) {unknown}; choose from {', '.join(API_IDS)}")
+        raise SpecError(f"unknown API id(s) {unknown}; choose from {', '.join(known)}")
     overrides = spec_overrides(Path(spec_dir)) if spec_dir is not None else {}
-    shipped = shipped_spec_dir() if set(wanted) - set(overrides) else None
+    shipped = shipped_spec_dir() if set(wanted) - set(overrides) - set(extras) else None
     apis = {}
     for api_id in wanted:
+        if api_id in extras:
+            continue
         path = overrides.get(api_id) or shipped / f"{api_id}.yaml"
         if not path.exists():
             raise SpecError(f"missing spec {path}")
         apis[api_id] = mount(load_spec(path, api_id))
+    for api_id, path in extras.items():
+        if only and api_id not in only:
+            continue
+        apis[api_id] = mount(load_spec(path, api_id), generic=True)
     return apis
+
+
+def extra_spec_ids(paths: list[Path]) -> dict[str, Path]:
+    """The ``--spec`` files by API id (the file stem); SpecError for a clash or a bad name."""
+    found: dict[str, Path] = {}
+    for path in paths:
+        path = Path(path)
+        api_id = path.stem
+        if not API_ID.match(api_id):
+            raise SpecError(f"--spec {path}: the file name makes the mount path /{api_id}; rename it to "
+                            f"letters, digits, '.', '-' or '_' (it must not start with one of those signs)")
+        if api_id in API_IDS:
+            raise SpecError(f"--spec {path}: {api_id} is a built-in API; rename the file, or replace the "
+                            f"built-in's spec with --specs DIR")
+        if api_id in found:
+            raise SpecError(f"--spec {path}: two specs named {api_id} ({found[api_id]} and {path})")
+        if not path.is_file():
+            raise SpecError(f"--spec {path}: no such file")
+        found[api_id] = path
+    return found
 
 
 def spec_overrides(folder: Path) -> dict[str, Path]:

@@ -29,6 +29,7 @@ class MockConfig:
     spec_dir: Path | None = None
     single_api: str | None = None  # serve only this API, mounted at "/"
     only: list[str] | None = None  # serve only these APIs, each under its usual /<id>
+    extra_specs: list[Path] = field(default_factory=list)  # --spec: any OpenAPI file, served generically
     fixtures: list[Path] = field(default_factory=lambda: [default_fixture()])
     seed: int | None = None  # None: pick one at start, so reset still restores the same data
     max_body: int = MIB
@@ -49,7 +50,8 @@ class MockRuntime:
         self.config = config
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
         if apis is None:
-            apis = load_apis(config.spec_dir, [config.single_api] if config.single_api else config.only)
+            apis = load_apis(config.spec_dir, [config.single_api] if config.single_api else config.only,
+                             config.extra_specs)
         self.apis: dict[str, MountedApi] = apis
         self.fixtures = [read_fixture(path) for path in config.fixtures]
         self.generation = 0  # how many times the data was replaced (reset, scenario, state)

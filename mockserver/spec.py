@@ -4,7 +4,8 @@ A spec file becomes an `ApiSpec`: its operations, each with parameters, request 
 documented responses. Every `$ref` is resolved and every JSON Schema validator is built
 here, so serving a request never parses YAML, resolves a reference or compiles a schema.
 
-The `x-mock-*` extensions a spec may carry are collected as plain data:
+The `x-mock-*` extensions a spec may carry (checked by `vocabulary`, documented with
+examples in docs/x-mock.md) are collected as plain data:
 
 - root ``x-mock-collections``: the entities the API keeps in the store (key, id
   strategy, indexes, references to parent collections, the schema fixtures must meet);
@@ -25,6 +26,7 @@ The `x-mock-*` extensions a spec may carry are collected as plain data:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from .openapi30 import upgrade as upgrade_30
 from .yamlcache import load_cached
 
 # libyaml's C parser when PyYAML has it (specs load several times faster), else pure Python.
@@ -284,12 +287,15 @@ def _resolve_pointer(document: dict, ref: str, source: Path) -> Any:
     return node
 
 
+RECURSION: dict = {}  # what a recursive $ref becomes where it repeats: any value
+
+
 def dereference(document: dict, source: Path) -> dict:
     """Return a copy of the document with every local ``$ref`` replaced by its target.
 
     Sibling keywords next to a ``$ref`` (allowed in OpenAPI 3.1) override the target's.
-    A reference cycle is a SpecError: the specs here never need recursive schemas, and a
-    flat schema validates faster.
+    A recursive schema (a tree whose nodes hold nodes) is written out once: where it
+    would repeat itself it accepts any value (`RECURSION`); a flat schema validates faster.
     """
 
     def walk(node: Any, active: tuple[str, ...]) -> Any:
@@ -297,7 +303,7 @@ def dereference(document: dict, source: Path) -> dict:
             if "$ref" in node and isinstance(node["$ref"], str):
                 ref = node["$ref"]
                 if ref in active:
-                    raise SpecError(f"{source}: $ref cycle through {ref!r}")
+                    return dict(RECURSION, description=f"{ref} again (recursive: not checked below here)")
                 target = walk(_resolve_pointer(document, ref, source), active + (ref,))
                 siblings = {k: walk(v, active) for k, v in node.items() if k != "$ref"}
                 if not siblings:
@@ -341,9 +347,9 @@ def _compile_response(status: str, raw: dict, where: str) -> ResponseSpec:
 def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item: dict,
                        root: dict, source: Path) -> Operation:
     where = f"{source.name}: {method.upper()} {path}"
-    operation_id = raw.get("operationId")
-    if not operation_id:
-        raise SpecError(f"{where}: every operation needs an operationId (it names its behaviour)")
+    # An operation without an id gets one from its method and path (delete_pets_petId).
+    operation_id = raw.get("operationId") or "_".join(
+        [method.lower()] + [s.strip("{}") for s in path.strip("/").split("/") if s]).replace("-", "_")
 
     merged: dict[tuple[str, str], dict] = {}
     for param in list(path_item.get("parameters") or []) + list(raw.get("parameters") or []):
@@ -397,6 +403,11 @@ def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]
 
 
 def _parse_spec(text: str) -> Any:
+    if text.lstrip().startswith("{"):  # JSON: the JSON parser reads every escape YAML 1.1 may not
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # a YAML flow mapping, perhaps: let YAML say what is wrong
     return yaml.load(text, Loader=SAFE_LOADER)
 
 
@@ -408,8 +419,15 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
         raw = load_cached(path.read_bytes(), _parse_spec, "spec")
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read spec: {exc}") from exc
-    if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3.1"):
-        raise SpecError(f"{path}: not an OpenAPI 3.1 document")
+    version = str(raw.get("openapi", "")) if isinstance(raw, dict) else ""
+    if version.startswith("3."):
+        from .vocabulary import check_vocabulary  # (it imports SpecError from here)
+
+        check_vocabulary(raw, str(path))
+    if version.startswith("3.0"):
+        raw = upgrade_30(raw)
+    elif not version.startswith("3.1"):
+        raise SpecError(f"{path}: not an OpenAPI 3.0 or 3.1 document")
     document = dereference(raw, path)
 
     operations = []

@@ -26,9 +26,30 @@ def readme_commands(prefix: str) -> list[str]:
     return commands
 
 
-def readme_curls() -> list[str]:
-    """The curl commands of the README, in order."""
-    return readme_commands("curl ")
+def readme_curls(port: int = 8080) -> list[str]:
+    """The curl commands of the README to a server on `port` (the five APIs: 8080), in order."""
+    return [c for c in readme_commands("curl ") if f"127.0.0.1:{port}" in c or "127.0.0.1:" not in c]
+
+
+def run_curls(commands: list[str], readme_port: int, port: str, cwd) -> None:
+    """Run README curls against the server on `port`, checking each answer (see the module docstring)."""
+    for command in commands:
+        match = EXPECTED.search(command)
+        expected = match.group(1) if match else None
+        runnable = EXPECTED.sub("", command).replace(f"127.0.0.1:{readme_port}", f"127.0.0.1:{port}")
+        if " -o " not in runnable:
+            runnable += " -o /dev/null"
+        result = subprocess.run(runnable + " -w '%{http_code}'", shell=True, cwd=cwd,
+                                capture_output=True, text=True, timeout=30)
+        status = result.stdout.strip()[-3:]
+        if expected == "000":  # the connection is dropped on purpose: curl fails, no status
+            assert status == "000" and result.returncode != 0, f"{command}\nanswered {status}"
+            continue
+        assert result.returncode == 0, f"{command}\n{result.stderr}"
+        if expected:
+            assert status == expected, f"{command}\nanswered {status}"
+        else:
+            assert status.startswith("2"), f"{command}\nanswered {status}"
 
 
 def test_the_readme_shows_the_two_commands_and_a_curl_per_api():
@@ -42,24 +63,18 @@ def test_the_readme_shows_the_two_commands_and_a_curl_per_api():
 def test_every_readme_curl_works_as_pasted(tmp_path):
     # curl ships with the machine image; if it were missing this fails rather than skips.
     with cli_server() as (base, _):
-        port = base.rsplit(":", 1)[1]
-        for command in readme_curls():
-            match = EXPECTED.search(command)
-            expected = match.group(1) if match else None
-            runnable = EXPECTED.sub("", command).replace("127.0.0.1:8080", f"127.0.0.1:{port}")
-            if " -o " not in runnable:
-                runnable += " -o /dev/null"
-            result = subprocess.run(runnable + " -w '%{http_code}'", shell=True, cwd=tmp_path,
-                                    capture_output=True, text=True, timeout=30)
-            status = result.stdout.strip()[-3:]
-            if expected == "000":  # the connection is dropped on purpose: curl fails, no status
-                assert status == "000" and result.returncode != 0, f"{command}\nanswered {status}"
-                continue
-            assert result.returncode == 0, f"{command}\n{result.stderr}"
-            if expected:
-                assert status == expected, f"{command}\nanswered {status}"
-            else:
-                assert status.startswith("2"), f"{command}\nanswered {status}"
+        run_curls(readme_curls(), 8080, base.rsplit(":", 1)[1], tmp_path)
+
+
+def test_the_any_spec_section_works_as_pasted(tmp_path):
+    run = [c for c in readme_commands(".venv/bin/mockserver run") if "--spec" in c]
+    assert len(run) == 1, "the README shows how to serve any spec"
+    options = run[0].split()[2:]
+    options = [o for i, o in enumerate(options) if o != "--port" and (i == 0 or options[i - 1] != "--port")]
+    curls = readme_curls(8081)
+    assert curls and all("127.0.0.1:8081" in c for c in curls)
+    with cli_server(*options) as (base, _):
+        run_curls(curls, 8081, base.rsplit(":", 1)[1], tmp_path)
 
 
 def test_every_readme_verify_command_holds_against_a_live_mock(tmp_path):

@@ -206,6 +206,13 @@ class ApiBehavior:
         """
         raise NotImplementedError(f"{self.api_id} cannot generate {collection}")
 
+    def seed(self, data: ApiData, fake: Fake) -> None:
+        """Data for an API no loaded scenario names (the shipped APIs' is in the scenarios)."""
+
+    def startup_notes(self) -> list[str]:
+        """Lines to show at start-up: what the server will not do as the spec might suggest."""
+        return []
+
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
         """Fill the fields a fixture may leave out (timestamps, derived values).
 

@@ -1,0 +1,420 @@
+"""A stateful CRUD behaviour for any OpenAPI spec, with no code of its own.
+
+`CrudBehavior` serves every operation `infer` recognises from the store (list, create,
+get, replace, update, delete; parents checked; children kept per parent value), and
+answers the rest from the spec's examples, as Prism would. Bodies go out through the
+documented response schemas (`shapes.project`); errors take the documented error shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Callable
+
+from ..fake import Fake
+from ..messages import ApiError, MockRequest, Reply
+from ..prefer import generate_body
+from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec
+from ..store import ApiData, DuplicateKeyError
+from ..timestamps import iso, utcnow
+from ..behaviors.base import ApiBehavior, OperationContext
+from .infer import Inference, Plan, Resource, _is_type, _properties, infer, list_items_member
+from .shapes import envelope, error_body, project
+
+SEEDED_TOP_LEVEL = 3  # entities generated per top-level collection when no scenario names the API
+SEEDED_PER_PARENT = 2  # ... and per parent entity for a nested one
+DEFAULT_PAGE_SIZE = 20  # when a list has a size parameter without a documented default
+
+SIZE_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "size", "max_results", "maxResults", "top")
+PAGE_PARAMS = ("page", "page_number", "pageNumber")
+OFFSET_PARAMS = ("offset", "skip", "start")
+CURSOR_PARAMS = ("cursor", "after", "page_token", "pageToken", "next_token", "starting_after", "continuation")
+CREATED_MEMBERS = ("created_at", "createdAt", "created", "creation_date", "inserted_at", "createdOn")
+UPDATED_MEMBERS = ("updated_at", "updatedAt", "modified", "modified_at", "last_modified", "lastModified",
+                   "updatedOn")
+
+
+class CrudBehavior(ApiBehavior):
+    """The behaviour of a spec that has no module of its own (see the module docstring)."""
+
+    def __init__(self, spec: ApiSpec):
+        super().__init__()
+        self.spec = spec
+        self.api_id = spec.api_id
+        self.inference: Inference = infer(spec)
+        self._errors = Fake(0)  # fills required members of error bodies the same way every time
+        for op in spec.operations:
+            plan = self.inference.plans[op.operation_id]
+            self._handlers[op.operation_id] = self._handler(op, plan)
+        for resource in self.inference.resources.values():
+            spec.collections.setdefault(resource.name, _layout(resource))
+
+    def startup_notes(self) -> list[str]:
+        """One line per operation answered from examples, saying why."""
+        return [f"{self.api_id}: {op}: served from examples ({why})" for op, why in self.inference.not_inferred()]
+
+    # --- errors in the documented shape -----------------------------------------------
+    def error_body(self, status: int, message: str, **extra) -> Any:
+        response = self._documented_error(status)
+        if response is None:
+            return {"status": status, "message": message}
+        if response.schema is None:
+            return None
+        body = error_body(response.schema, status, message)
+        if isinstance(body, dict):
+            for name in response.schema.get("required") or ():
+                if name not in body:
+                    sub = _properties(response.schema).get(name)
+                    body[name] = self._errors.from_schema(sub if isinstance(sub, dict) else {})
+        if response.validator is None or response.validator.is_valid(body):
+            return body
+        found, example = response.example()
+        return example if found else generate_body(response, self._errors, 0)
+
+    def _documented_error(self, status: int) -> ResponseSpec | None:
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            for op in self.spec.operations:
+                if key in op.responses and op.responses[key].media_type in (None, "application/json") \
+                        or key in op.responses and (op.responses[key].media_type or "").endswith("+json"):
+                    return op.responses[key]
+        return None
+
+    def route_not_found(self, request: MockRequest) -> ApiError:
+        return self.error(404, f"No route for {request.method} {request.path}")
+
+    def route_not_found_for(self, operation: Operation) -> ApiError:
+        """A path parameter of the wrong form: the documented 400 (invalid input), else a
+        404 as a router answers."""
+        if "400" in operation.responses:
+            return self.error(400, "Invalid path parameter")
+        return self.error(404, "Not found")
+
+    # --- handlers ---------------------------------------------------------------------
+    def _handler(self, op: Operation, plan: Plan) -> Callable[[OperationContext], Reply]:
+        if plan.kind == "example":
+            return lambda ctx: self._example(op)
+        kinds = {"list": self._list, "create": self._create, "get": self._get, "replace": self._replace,
+                 "update": self._update, "delete": self._delete}
+        run = kinds[plan.kind]
+        return lambda ctx: run(ctx, op, plan)
+
+    def _example(self, op: Operation) -> Reply:
+        status = _success_status(op)
+        response = op.responses.get(str(status))
+        if response is None or response.schema is None and not response.examples:
+            return Reply(status, None)
+        found, body = response.example()
+        if not found:
+            body = generate_body(response, Fake(0), 0)
+        return Reply(status, body)
+
+    def _list(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
+        resource = plan.resource
+        parent = self._parent_value(ctx, plan)
+        collection = ctx.data[resource.name]
+        rows = collection.where(resource.parent_field, parent) if resource.parent_field else list(collection)
+        names = {p.name for p in op.parameters if p.location == "query"}
+        properties = _properties(resource.item_schema)
+        paging = set(SIZE_PARAMS + PAGE_PARAMS + OFFSET_PARAMS + CURSOR_PARAMS)
+        for name in names - paging:
+            value = ctx.query.get(name)
+            sub = properties.get(name)
+            if value is None or not isinstance(sub, dict) or _is_type(sub, "object") or _is_type(sub, "array"):
+                continue
+            rows = [row for row in rows if _same(row.get(name), value)]
+        start, size, page_number = self._window(ctx, op, names)
+        page = rows[start:start + size] if size is not None else rows[start:]
+        more = size is not None and start + size < len(rows)
+        cursor = _cursor(start + size) if more else None
+        status = _success_status(op)
+        response = op.responses.get(str(status))
+        member, item_schema = list_items_member(response.schema if response else None)
+        shown = [project(row, item_schema) for row in page]
+        body = envelope(response.schema if response else None, member, shown, total=len(rows),
+                        next_cursor=cursor, page_number=page_number, size=size)
+        return Reply(status, body)
+
+    def _window(self, ctx: OperationContext, op: Operation, names: set[str]) -> tuple[int, int | None, int | None]:
+        """(start, size or None for all, page number) from the list's paging parameters."""
+        params = {p.name: p for p in op.parameters if p.location == "query"}
+        size_name = next((n for n in SIZE_PARAMS if n in names), None)
+        page_name = next((n for n in PAGE_PARAMS if n in names), None)
+        offset_name = next((n for n in OFFSET_PARAMS if n in names), None)
+        cursor_name = next((n for n in CURSOR_PARAMS if n in names), None)
+        if not (size_name or page_name):
+            size = None
+        else:
+            schema = params[size_name].schema if size_name else {}
+            size = ctx.query.get(size_name) if size_name else None
+            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+                size = schema.get("default") if isinstance(schema.get("default"), int) else DEFAULT_PAGE_SIZE
+            if isinstance(schema.get("maximum"), int):
+                size = min(size, schema["maximum"])
+            size = max(size, 1)
+        start, page_number = 0, None
+        if cursor_name and ctx.query.get(cursor_name):
+            start = _read_cursor(ctx.query[cursor_name])
+            if start is None:
+                raise self.error(400, f"{cursor_name}: not a cursor this server gave out")
+        elif offset_name and isinstance(ctx.query.get(offset_name), int):
+            start = max(ctx.query[offset_name], 0)
+        elif page_name and size is not None:
+            first = params[page_name].schema.get("minimum", 1)
+            first = first if first in (0, 1) else 1
+            page_number = ctx.query.get(page_name)
+            if not isinstance(page_number, int) or page_number < first:
+                page_number = first
+            start = (page_number - first) * size
+        return start, size, page_number
+
+    def _create(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
+        resource = plan.resource
+        parent = self._parent_value(ctx, plan)
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        entity = self._complete(resource, body, parent, ctx.fake, ctx.data)
+        self._check_result(op, entity)
+        try:
+            stored = ctx.data[resource.name].add(entity)
+        except DuplicateKeyError:
+            raise self.error(409, f"{_singular(resource)} {entity[resource.key]!r} already exists") from None
+        return self._entity_reply(op, stored, ctx, resource, plan)
+
+    def _get(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
+        return self._entity_reply(op, self._find(ctx, plan), ctx, plan.resource, plan)
+
+    def _replace(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
+        resource = plan.resource
+        old = self._find(ctx, plan)
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        fresh = self._complete(resource, body, old.get(resource.parent_field), ctx.fake, ctx.data, old=old)
+        self._check_result(op, fresh)
+        return self._entity_reply(op, ctx.data[resource.name].put(fresh), ctx, resource, plan)
+
+    def _update(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
+        resource = plan.resource
+        old = self._find(ctx, plan)
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        merged = _merge_patch(old, body, resource.item_schema)
+        fresh = self._complete(resource, merged, old.get(resource.parent_field), ctx.fake, ctx.data, old=old)
+        self._check_result(op, fresh)
+        return self._entity_reply(op, ctx.data[resource.name].put(fresh), ctx, resource, plan)
+
+    def _check_result(self, op: Operation, entity: dict) -> None:
+        """A change whose result the documented response would not allow (a PATCH that
+        removes a required member) is the client's 400, never an invalid answer."""
+        response = op.responses.get(str(_success_status(op)))
+        if response is None or response.validator is None:
+            return
+        shown = project(entity, response.schema)
+        if not response.validator.is_valid(shown):
+            from ..validation import schema_violations
+
+            problems = schema_violations(response.validator, shown, "body")
+            raise self.error(400, f"the result would be invalid: {problems[0].field or 'body'}: "
+                                  f"{problems[0].message}", violations=problems)
+
+    def _delete(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
+        resource = plan.resource
+        entity = self._find(ctx, plan)
+        self._remove_with_children(ctx.data, resource, entity[resource.key])
+        status = _success_status(op)
+        response = op.responses.get(str(status))
+        if response is None or response.schema is None:
+            return Reply(status, None)
+        return Reply(status, project(entity, response.schema))
+
+    # --- the parts handlers share ---------------------------------------------------------
+    def _parent_value(self, ctx: OperationContext, plan: Plan) -> Any:
+        """The parent named by the path (404 when the parent collection lacks it)."""
+        resource = plan.resource
+        if not plan.parent_param or not resource.parent_field:
+            return None
+        value = ctx.path.get(plan.parent_param)
+        if resource.parent is not None and value not in ctx.data[resource.parent.name]:
+            raise self.error(404, f"{_singular(resource.parent)} {value} not found")
+        return value
+
+    def _find(self, ctx: OperationContext, plan: Plan) -> dict:
+        resource = plan.resource
+        parent = self._parent_value(ctx, plan)
+        key = ctx.path.get(plan.id_param)
+        entity = ctx.data[resource.name].get(key)
+        if entity is None or (resource.parent_field and plan.parent_param
+                              and entity.get(resource.parent_field) != parent):
+            raise self.error(404, f"{_singular(resource)} {key} not found")
+        return entity
+
+    def _entity_reply(self, op: Operation, entity: dict, ctx: OperationContext, resource: Resource,
+                      plan: Plan) -> Reply:
+        status = _success_status(op)
+        response = op.responses.get(str(status))
+        headers = {}
+        if response is not None and any(h.name.lower() == "location" for h in response.headers) \
+                and resource.item_path:
+            headers["Location"] = ctx.link(_item_link(resource, entity, ctx, plan))
+        if response is None or response.schema is None:
+            return Reply(status, None, headers)
+        return Reply(status, project(entity, response.schema), headers)
+
+    def _remove_with_children(self, data: ApiData, resource: Resource, key: Any) -> None:
+        data[resource.name].remove(key)
+        for child in self.inference.resources.values():
+            if child.parent is resource and child.parent_field:
+                for entity in data[child.name].where(child.parent_field, key):
+                    self._remove_with_children(data, child, entity[child.key])
+
+    def _complete(self, resource: Resource, body: dict, parent: Any, fake: Fake, data: ApiData,
+                  old: dict | None = None, now: str | None = None) -> dict:
+        """A whole entity from what the client sent: server-made members (key, parent,
+        read-only, timestamps) kept or made, defaults applied, required members generated."""
+        properties = _properties(resource.item_schema)
+        required = set(resource.item_schema.get("required") or ())
+        now = now or iso(utcnow())
+        entity = {name: value for name, value in body.items()
+                  if not (isinstance(properties.get(name), dict) and properties[name].get("readOnly"))}
+        if old is not None:
+            for name, value in old.items():
+                sub = properties.get(name)
+                if name in (resource.key, resource.parent_field) or name in CREATED_MEMBERS \
+                        or isinstance(sub, dict) and sub.get("readOnly"):
+                    entity[name] = value
+        else:
+            if body.get(resource.key) is not None and not (properties.get(resource.key) or {}).get("readOnly"):
+                entity[resource.key] = body[resource.key]
+            else:
+                entity[resource.key] = self._new_key(resource, data, fake)
+        if resource.parent_field and parent is not None:
+            entity[resource.parent_field] = parent
+        for name, sub in properties.items():
+            if not isinstance(sub, dict):
+                continue
+            stamp = name in UPDATED_MEMBERS or (name in CREATED_MEMBERS and name not in entity)
+            if stamp and _is_type(sub, "string") and sub.get("format") in (None, "date-time"):
+                entity[name] = now
+            elif name not in entity and "default" in sub:
+                entity[name] = sub["default"]
+            elif name not in entity and (name in required or sub.get("readOnly")):
+                entity[name] = fake.from_schema({"type": "object", "properties": {name: sub}, "required": [name]})[name]
+        return entity
+
+    def _new_key(self, resource: Resource, data: ApiData, fake: Fake) -> Any:
+        collection = data[resource.name]
+        if collection.layout.ids != "none":
+            return collection.new_key()
+        for _ in range(100):
+            key = fake.from_schema(resource.id_schema or {"type": "string"}, use_examples=False)
+            if key not in collection:
+                return key
+        raise self.error(500, f"no free id for {resource.name}")
+
+    # --- data without a scenario -------------------------------------------------------
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+        resource = self.inference.resources[collection]
+        parent = None
+        if resource.parent is not None:
+            parents = list(data[resource.parent.name])
+            if not parents:
+                raise NotImplementedError(f"{collection} needs a {resource.parent.name} entity first")
+            parent = fake.rng.choice(parents)[resource.parent.key]
+        return self._generated(resource, parent, fake, data)
+
+    def _generated(self, resource: Resource, parent: Any, fake: Fake, data: ApiData) -> dict:
+        body = fake.from_schema(resource.item_schema or {"type": "object"}, use_examples=False)
+        body = body if isinstance(body, dict) else {}
+        body.pop(resource.key, None)
+        return self._complete(resource, body, parent, fake, data, now=iso(fake.past()))
+
+    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        resource = self.inference.resources.get(collection)
+        if resource is None or resource.key in entity:
+            return entity
+        return self._complete(resource, entity, entity.get(resource.parent_field), fake, data, now=iso(fake.past()))
+
+    def seed(self, data: ApiData, fake: Fake) -> None:
+        """A few plausible entities per collection, children under every parent."""
+        ordered = sorted(self.inference.resources.values(), key=lambda r: r.pattern.count("/"))
+        for resource in ordered:
+            if resource.parent is not None:
+                parents = [e[resource.parent.key] for e in data[resource.parent.name]]
+                for parent in parents:
+                    for _ in range(SEEDED_PER_PARENT):
+                        data[resource.name].add(self._generated(resource, parent, fake, data))
+            elif not resource.parent_param:
+                for _ in range(SEEDED_TOP_LEVEL):
+                    data[resource.name].add(self._generated(resource, None, fake, data))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _layout(resource: Resource) -> CollectionLayout:
+    id_schema = resource.id_schema or {}
+    if _is_type(id_schema, "integer"):
+        ids = "integer"
+    elif id_schema.get("format") == "uuid":
+        ids = "uuid"
+    elif not id_schema or (_is_type(id_schema, "string") and not any(
+            k in id_schema for k in ("pattern", "enum", "format", "maxLength", "minLength"))):
+        ids = "uuid"  # an unconstrained string id: a UUID is as good as any
+    else:
+        ids = "none"  # the behaviour makes keys from the id's schema
+    return CollectionLayout(name=resource.name, key=resource.key, ids=ids,
+                            indexes=(resource.parent_field,) if resource.parent_field else (),
+                            references={resource.parent_field: resource.parent.name}
+                            if resource.parent is not None and resource.parent_field else {},
+                            schema=None, validator=None)
+
+
+def _success_status(op: Operation) -> int:
+    statuses = op.documented_statuses()
+    successes = [s for s in statuses if 200 <= s < 300]
+    return successes[0] if successes else (201 if op.method == "POST" else 204 if op.method == "DELETE" else 200)
+
+
+def _singular(resource: Resource) -> str:
+    name = resource.name.split("_")[-1] if "_" in resource.name and resource.parent else resource.name
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+def _same(stored: Any, wanted: Any) -> bool:
+    return stored == wanted or str(stored).lower() == str(wanted).lower()
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(text: Any) -> int | None:
+    try:
+        raw = base64.urlsafe_b64decode(str(text) + "=" * (-len(str(text)) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return int(raw[1:]) if raw[:1] == "o" and raw[1:].isdigit() and len(raw) < 20 else None
+
+
+def _merge_patch(target: Any, patch: Any, schema: Any) -> Any:
+    """RFC 7386, the way most JSON PATCH endpoints read their bodies: objects merge,
+    other values replace, and null removes a member, unless the member's schema
+    allows null (``expires_at: null`` then stores null)."""
+    if not isinstance(patch, dict):
+        return patch
+    properties = _properties(schema) if isinstance(schema, dict) else {}
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        sub = properties.get(name)
+        if value is None and not (isinstance(sub, dict) and _is_type(sub, "null")):
+            result.pop(name, None)
+        else:
+            result[name] = _merge_patch(result.get(name), value, sub)
+    return result
+
+
+def _item_link(resource: Resource, entity: dict, ctx: OperationContext, plan: Plan) -> str:
+    path = resource.item_path
+    values = dict(ctx.path)
+    if resource.id_param:
+        values[resource.id_param] = entity[resource.key]
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", str(value))
+    if resource.parent_param and resource.parent_field:
+        path = path.replace("{" + resource.parent_param + "}", str(entity.get(resource.parent_field)))
+    return path

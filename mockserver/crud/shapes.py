@@ -1,0 +1,120 @@
+"""Fit stored entities into the documented response shapes.
+
+- `project`: an entity as a response schema shows it: members the schema does not list,
+  or marks ``writeOnly``, never leave the mock;
+- `envelope`: a page of entities in the list response's shape (a bare array, or an
+  object with the array and its counts and cursors);
+- `error_body`: an error in the API's documented error shape, with the message placed
+  where the schema has room for one.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from .infer import _is_type, _properties
+
+# Envelope members filled with the total count, the cursor of the next page, and so on.
+COUNT_MEMBERS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items", "totalElements",
+                 "totalResults", "total_results", "size")
+NEXT_MEMBERS = ("next_cursor", "nextCursor", "next", "next_page_token", "nextPageToken", "cursor", "nextLink")
+MORE_MEMBERS = ("has_more", "hasMore", "more")
+MESSAGE_MEMBERS = ("message", "detail", "error_description", "errorMessage", "error_message", "description",
+                   "msg", "reason", "title")
+STATUS_MEMBERS = ("status", "code", "status_code", "statusCode", "httpStatus")
+
+
+def project(value: Any, schema: Any) -> Any:
+    """`value` as `schema` shows it (see the module docstring)."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = _properties(schema)
+        for branch in (schema.get("oneOf") or schema.get("anyOf") or ()):
+            if isinstance(branch, dict):
+                for name, sub in _properties(branch).items():
+                    properties.setdefault(name, sub)
+        extra = schema.get("additionalProperties")
+        if not properties and extra in (None, True):
+            return {k: v for k, v in value.items()}  # a free-form object shows all
+        shown = {}
+        for name, member in value.items():
+            sub = properties.get(name)
+            if isinstance(sub, dict):
+                if sub.get("writeOnly"):
+                    continue
+                shown[name] = project(member, sub)
+            elif sub is None and isinstance(extra, dict):
+                shown[name] = project(member, extra)
+        return shown
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [project(item, items) for item in value]
+    return value
+
+
+def envelope(schema: dict | None, member: str | None, page: list, *, total: int,
+             next_cursor: str | None, page_number: int | None, size: int | None) -> Any:
+    """The list response: `page` alone, or inside the documented object."""
+    if member is None:
+        return page
+    body: dict[str, Any] = {member: page}
+    properties = _properties(schema or {})
+    for name, sub in properties.items():
+        if name == member or not isinstance(sub, dict):
+            continue
+        if name in COUNT_MEMBERS and _numeric(sub):
+            body[name] = total
+        elif name in NEXT_MEMBERS and (_is_type(sub, "string") or _is_type(sub, "null")):
+            if next_cursor is not None or _is_type(sub, "null"):
+                body[name] = next_cursor
+        elif name in MORE_MEMBERS and _is_type(sub, "boolean"):
+            body[name] = next_cursor is not None
+        elif name in ("page", "pageNumber", "page_number", "current_page") and _numeric(sub) and page_number:
+            body[name] = page_number
+        elif name in ("per_page", "page_size", "pageSize", "limit") and _numeric(sub) and size:
+            body[name] = size
+    return body
+
+
+def _numeric(schema: dict) -> bool:
+    return _is_type(schema, "integer") or _is_type(schema, "number")
+
+
+def error_body(schema: dict | None, status: int, message: str) -> Any:
+    """An error body in the shape `schema` documents (a plain ``{status, message}`` when
+    the API documents none). The caller checks it against the schema."""
+    if not isinstance(schema, dict):
+        return {"status": status, "message": message}
+    if _is_type(schema, "string"):
+        return message
+    properties = _properties(schema)
+    if not properties:
+        return {"status": status, "message": message}
+    body: dict[str, Any] = {}
+    placed = False
+    for name, sub in properties.items():
+        if not isinstance(sub, dict):
+            continue
+        if name in MESSAGE_MEMBERS and _is_type(sub, "string") and not placed:
+            body[name], placed = message, True
+        elif name in STATUS_MEMBERS and _numeric(sub):
+            body[name] = status
+        elif name in STATUS_MEMBERS + ("error", "type") and _is_type(sub, "string"):
+            body[name] = _phrase(status)
+        elif name in ("error", "errors") and _is_type(sub, "object"):
+            body[name] = error_body(sub, status, message)
+            placed = True
+        elif name == "errors" and _is_type(sub, "array"):
+            item = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+            body[name] = [error_body(item, status, message)] if _properties(item) else [message]
+            placed = True
+    return body
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,127 @@
+"""The ``x-mock-*`` keys a spec may carry: where each may stand and what its value must be.
+
+`check_vocabulary` runs when a spec loads: an unknown key (a typo such as
+``x-mock-colections``), a key in a place it means nothing, or a bad value is a SpecError
+naming the spec and the JSON pointer, never a silently ignored declaration. Every key is
+documented, with an example, in docs/x-mock.md; a test keeps the two lists equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .spec import SpecError
+
+ROOT, OPERATION, SECURITY_SCHEME, SCHEMA = "the document root", "an operation", "a security scheme", "a schema"
+IDS = ("integer", "ulid", "uuid", "none")
+COLLECTION_KEYS = {"key", "ids", "indexes", "references", "schema", "survives_reset"}
+ACCESS_KEYS = {"scope", "user", "logins"}
+
+
+def _one_of(*allowed) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        return "" if value in allowed else f"must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+    return check
+
+
+def _boolean(value: Any) -> str:
+    return "" if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
+def _collections(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "must map collection names to their layout"
+    for name, layout in value.items():
+        if not isinstance(layout, dict):
+            return f"{name}: must be a mapping"
+        unknown = sorted(set(layout) - COLLECTION_KEYS)
+        if unknown:
+            return f"{name}: unknown key(s) {unknown}; a collection takes {', '.join(sorted(COLLECTION_KEYS))}"
+        if "ids" in layout and layout["ids"] not in IDS:
+            return f"{name}: unknown ids strategy {layout['ids']!r}; choose from {', '.join(IDS)}"
+        if not isinstance(layout.get("indexes", []), list):
+            return f"{name}: indexes must be a list of member names"
+        if not isinstance(layout.get("references", {}), dict):
+            return f"{name}: references must map members to parent collections"
+        missing = sorted(set((layout.get("references") or {}).values()) - set(value))
+        if missing:
+            return f"{name}: references name no collection of this spec: {missing}"
+    return ""
+
+
+def _access(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "must be a mapping of scope, user, logins"
+    unknown = sorted(set(value) - ACCESS_KEYS)
+    if unknown:
+        return f"unknown key(s) {unknown}; it takes {', '.join(sorted(ACCESS_KEYS))}"
+    if "logins" in value and not isinstance(value["logins"], bool):
+        return "logins must be true or false"
+    if "user" in value and not (isinstance(value["user"], dict) and "collection" in value["user"]):
+        return "user must be a mapping with a collection (and optionally fields)"
+    return ""
+
+
+# key -> (where it may stand, check of its value: "" when fine, else why not)
+VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
+    "x-mock-collections": ((ROOT,), _collections),
+    "x-mock-trailing-slash": ((ROOT,), _one_of("optional")),
+    "x-mock-repeated-query": ((ROOT,), _one_of("first", "last")),
+    "x-mock-access": ((ROOT,), _access),
+    "x-mock-validation": ((OPERATION,), _one_of("handler")),
+    "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),
+    "x-mock-secret": ((SCHEMA,), _boolean),
+    "x-mock-sensitive": ((SCHEMA,), _boolean),
+}
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def check_vocabulary(document: dict, source: str) -> None:
+    """Raise SpecError for the first misplaced, unknown or ill-valued ``x-mock-*`` key."""
+    for pointer, place, key, value in _declarations(document, "", ROOT):
+        known = VOCABULARY.get(key)
+        where = f"{source}: {pointer}/{key}"
+        if known is None:
+            near = [k for k in VOCABULARY if _close(k, key)]
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise SpecError(f"{where}: unknown key{hint}; the x-mock-* keys are listed in docs/x-mock.md")
+        places, check = known
+        if place not in places:
+            raise SpecError(f"{where}: belongs in {' or '.join(places)}, not in {place}")
+        problem = check(value)
+        if problem:
+            raise SpecError(f"{where}: {problem}")
+
+
+def _declarations(node: Any, pointer: str, place: str):
+    """(pointer of the holder, kind of place, key, value) of every x-mock-* key."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _declarations(item, f"{pointer}/{index}", SCHEMA if place == SCHEMA else "a list")
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if isinstance(key, str) and key.startswith("x-mock-"):
+            yield pointer, place, key, value
+            continue
+        child = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        yield from _declarations(value, child, _place_of(child, place))
+
+
+def _place_of(pointer: str, parent: str) -> str:
+    parts = pointer.split("/")[1:]
+    if len(parts) == 3 and parts[0] == "paths" and parts[2] in _METHODS:
+        return OPERATION
+    if len(parts) == 3 and parts[:2] == ["components", "securitySchemes"]:
+        return SECURITY_SCHEME
+    if parts and parts[-1] == "schema" or parent == SCHEMA or parts[:2] == ["components", "schemas"]:
+        return SCHEMA
+    return "another object"
+
+
+def _close(a: str, b: str) -> bool:
+    """Two keys a typo apart (one letter missing, added, changed or swapped)."""
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio() > 0.85

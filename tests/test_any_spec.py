@@ -1,0 +1,219 @@
+"""Any OpenAPI spec, no code: `mockserver run --spec PATH` serves it statefully (issue 11).
+
+The specs in tests/specs/ were written for these tests in the styles of public CRUD APIs:
+OpenAPI 3.0 and 3.1, YAML and JSON, ids as integers, UUIDs, slugs and SKUs, page, cursor
+and offset paging, nested resources, path/query/header parameters, `$ref`s, `allOf`,
+`readOnly` and `writeOnly`. Each is driven through real HTTP, then fuzzed by Schemathesis.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from servers import ROOT, cli_server, free_port, stop_process, wait_healthy
+
+SPECS = ROOT / "tests" / "specs"
+FILES = {"petstore": "petstore.yaml", "projects": "projects.json", "notes": "notes.yaml",
+         "inventory": "inventory.yaml"}
+AUTH = {"petstore": {"X-API-Key": "k"}, "projects": {"Authorization": "Bearer t"},
+        "notes": {"Authorization": "Bearer t"},
+        "inventory": {"Authorization": "Basic " + base64.b64encode(b"clerk:pw").decode()}}
+SPEC_ARGS = [arg for name in FILES.values() for arg in ("--spec", str(SPECS / name))]
+
+
+@pytest.fixture(scope="module")
+def mock():
+    with cli_server("--seed", "5", *SPEC_ARGS) as (base, _):
+        yield base
+
+
+def call(mock, api, method, path, **kwargs):
+    headers = {**AUTH[api], **kwargs.pop("headers", {})}
+    return requests.request(method, f"{mock}/{api}{path}", headers=headers, timeout=10, **kwargs)
+
+
+def test_start_up_names_each_spec_and_what_it_serves_from_examples():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", "run", "--port", str(port), "--quiet",
+                                *SPEC_ARGS], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+    finally:
+        stop_process(process)
+    banner = process.stdout.read()
+    for title in ("Swagger Petstore", "GitLab-style Projects API", "Notes Service", "Warehouse Inventory API"):
+        assert title in banner, banner
+    assert f"http://127.0.0.1:{port}/petstore" in banner
+    assert "notes: archiveNote: served from examples (a POST to a path with no list or items" in banner
+    assert "inventory: getHealth: served from examples (a GET whose response holds no list)" in banner
+    assert "petstore:" not in banner.replace(f"{port}/petstore", "")  # every petstore operation is inferred
+
+
+def test_a_30_spec_with_integer_ids_keeps_what_is_created(mock):
+    listed = call(mock, "petstore", "GET", "/pets").json()
+    assert len(listed) == 3 and all(isinstance(pet["id"], int) for pet in listed)  # seeded, plausible
+    created = call(mock, "petstore", "POST", "/pets", json={"name": "Rex", "tag": None, "id": 999})
+    assert created.status_code == 201
+    pet = created.json()
+    assert pet["name"] == "Rex" and pet["tag"] is None and pet["status"] == "available"  # the default
+    assert pet["id"] != 999  # readOnly: the server makes the id
+    assert call(mock, "petstore", "GET", f"/pets/{pet['id']}").json() == pet
+    assert pet in call(mock, "petstore", "GET", "/pets", params={"limit": 100}).json()
+    assert [p["name"] for p in call(mock, "petstore", "GET", "/pets", params={"tag": "nothing-so"}).json()] == []
+    replaced = call(mock, "petstore", "PUT", f"/pets/{pet['id']}", json={"name": "Rex II", "status": "sold"})
+    assert replaced.status_code == 200 and replaced.json() == {"id": pet["id"], "name": "Rex II", "status": "sold"}
+    assert call(mock, "petstore", "DELETE", f"/pets/{pet['id']}").status_code == 204
+    gone = call(mock, "petstore", "GET", f"/pets/{pet['id']}")
+    assert gone.status_code == 404 and set(gone.json()) == {"code", "message"} and gone.json()["code"] == 404
+
+
+def test_paging_by_page_and_limit(mock):
+    for n in range(4):
+        call(mock, "petstore", "POST", "/pets", json={"name": f"paged-{n}"})
+    everything = call(mock, "petstore", "GET", "/pets", params={"limit": 100}).json()
+    first = call(mock, "petstore", "GET", "/pets", params={"limit": 2, "page": 1}).json()
+    second = call(mock, "petstore", "GET", "/pets", params={"limit": 2, "page": 2}).json()
+    assert first + second == everything[:4]
+
+
+@pytest.mark.parametrize("api,path,body,error_keys", [
+    ("petstore", "/pets", {"name": ""}, {"code", "message"}),
+    ("projects", "/projects", {"name": 5}, {"message"}),
+    ("notes", "/notes", {"title": "t", "surprise": 1}, None),
+    ("inventory", "/items", {"sku": "bad", "name": "n", "quantity": 1, "price": 1}, None),
+])
+def test_invalid_input_is_a_400_in_the_documented_shape_and_no_credential_a_401(mock, api, path, body, error_keys):
+    refused = call(mock, api, "POST", path, json=body)
+    assert refused.status_code == 400, refused.text
+    assert json.loads(refused.headers["X-Mock-Violations"])
+    if error_keys:
+        assert set(refused.json()) == error_keys
+    anonymous = requests.post(f"{mock}/{api}{path}", json=body, timeout=10)
+    assert anonymous.status_code == 401
+
+
+def test_nested_resources_belong_to_their_parent(mock):
+    projects = call(mock, "projects", "GET", "/projects").json()
+    first, second = projects[0]["id"], projects[1]["id"]
+    made = call(mock, "projects", "POST", f"/projects/{first}/deploy_tokens",
+                json={"name": "ci", "scopes": ["read_repository"], "password": "a-long-secret"})
+    assert made.status_code == 201
+    token = made.json()
+    assert "password" not in token  # writeOnly: never returned
+    assert isinstance(token["id"], int) and token["token"]  # readOnly members made by the server
+    assert token in call(mock, "projects", "GET", f"/projects/{first}/deploy_tokens").json()
+    assert token not in call(mock, "projects", "GET", f"/projects/{second}/deploy_tokens").json()
+    assert call(mock, "projects", "GET", f"/projects/{second}/deploy_tokens/{token['id']}").status_code == 404
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert call(mock, "projects", "GET", f"/projects/{unknown}/deploy_tokens").status_code == 404
+    assert call(mock, "projects", "POST", f"/projects/{unknown}/deploy_tokens",
+                json={"name": "x", "scopes": ["read_repository"]}).status_code == 404
+    # A deleted parent takes its children along.
+    assert call(mock, "projects", "DELETE", f"/projects/{first}").status_code == 204
+    assert call(mock, "projects", "GET", f"/projects/{first}/deploy_tokens").status_code == 404
+
+
+def test_patch_merges_and_null_clears(mock):
+    project = call(mock, "projects", "POST", "/projects", json={"name": "Merged", "path": "merged"}).json()
+    patched = call(mock, "projects", "PATCH", f"/projects/{project['id']}", json={"description": "now described"})
+    assert patched.status_code == 200
+    assert patched.json()["name"] == "Merged" and patched.json()["description"] == "now described"
+    note = call(mock, "notes", "POST", "/notes", json={"title": "Tagged", "body": "b", "tags": ["home"],
+                                                        "author": {"name": "Ada", "email": "ada@example.org"}})
+    assert note.status_code == 201, note.text
+    note_id = note.json()["id"]
+    cleared = call(mock, "notes", "PATCH", f"/notes/{note_id}", data=json.dumps({"tags": None}),
+                   headers={"Content-Type": "application/merge-patch+json"})
+    assert cleared.status_code == 200 and "tags" not in cleared.json()
+    assert cleared.json()["author"] == {"name": "Ada", "email": "ada@example.org"}
+
+
+def test_cursor_paging_in_an_envelope(mock):
+    for n in range(3):
+        call(mock, "notes", "POST", "/notes", json={"title": f"n{n}", "body": "b",
+                                                     "author": {"name": "A", "email": "a@example.org"}})
+    seen, cursor = [], None
+    for _ in range(50):
+        page = call(mock, "notes", "GET", "/notes", params={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200
+        body = page.json()
+        seen += [note["id"] for note in body["data"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == body["total"]
+    assert call(mock, "notes", "GET", "/notes", params={"cursor": "not-ours"}).status_code == 400
+
+
+def test_offset_paging_client_keys_and_a_conflict(mock):
+    item = {"sku": "ABC-1234", "name": "Widget", "quantity": 5, "price": 1.5}
+    assert call(mock, "inventory", "POST", "/items", json=item).status_code == 201
+    again = call(mock, "inventory", "POST", "/items", json=item)
+    assert again.status_code == 409
+    assert call(mock, "inventory", "GET", "/items/ABC-1234").json()["name"] == "Widget"
+    everything = call(mock, "inventory", "GET", "/items", params={"limit": 100}).json()
+    window = call(mock, "inventory", "GET", "/items", params={"limit": 2, "offset": 1}).json()
+    assert window["items"] == everything["items"][1:3] and window["count"] == everything["count"]
+    assert requests.get(f"{mock}/inventory/health", timeout=10).json() == {"status": "ok"}  # from its example
+
+
+def test_the_control_api_works_for_a_spec_served_without_code(mock):
+    call(mock, "petstore", "POST", "/pets", json={"name": "Journaled"})
+    entries = requests.get(f"{mock}/__mock/requests", params={"path": "/petstore/pets", "method": "POST"},
+                           timeout=10).json()["requests"]
+    assert entries and entries[-1]["operation"] == "createPet"
+    steered = call(mock, "petstore", "GET", "/pets/1", headers={"Prefer": "code=404"})
+    assert steered.status_code == 404
+    state = requests.get(f"{mock}/__mock/state", timeout=10).json()
+    assert any(p["name"] == "Journaled" for p in state["apis"]["petstore"]["pets"])
+    fault = requests.put(f"{mock}/__mock/faults", json={"api": "petstore", "operation": "listPets",
+                                                         "status": 503, "times": 1}, timeout=10)
+    assert fault.status_code == 200, fault.text
+    assert call(mock, "petstore", "GET", "/pets").status_code == 503
+    assert call(mock, "petstore", "GET", "/pets").status_code == 200
+
+
+def test_a_scenario_can_hold_data_for_a_spec_api(tmp_path):
+    scenario = tmp_path / "pets.yaml"
+    scenario.write_text("description: two pets\napis:\n  petstore:\n    pets:\n"
+                        "      - {id: 7, name: Seven}\n      - {name: Eight}\n", encoding="utf-8")
+    with cli_server("--spec", str(SPECS / "petstore.yaml"), "--api", "petstore", "--fixtures", str(scenario)) \
+            as (base, _):
+        pets = requests.get(f"{base}/pets", headers=AUTH["petstore"], timeout=10).json()
+        assert [(p["id"], p["name"]) for p in pets] == [(7, "Seven"), (8, "Eight")]
+        assert requests.post(f"{base}/__mock/reset", timeout=10).status_code in (200, 204)
+        assert len(requests.get(f"{base}/pets", headers=AUTH["petstore"], timeout=10).json()) == 2
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--spec", "nowhere.yaml"], "no such file"),
+    (["--spec", str(ROOT / "specs" / "awx.yaml")], "awx is a built-in API"),
+    (["--api", "nope"], "unknown API id"),
+])
+def test_bad_spec_options_are_one_line_and_exit_2(args, message):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--port", "0", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+
+
+@pytest.mark.parametrize("api", sorted(FILES))
+def test_schemathesis_finds_nothing(mock, api, tmp_path):
+    st = Path(shutil.which("st", path=str(Path(sys.executable).parent)) or "st")
+    header = "; ".join(f"{k}: {v}" for k, v in AUTH[api].items())
+    result = subprocess.run(
+        [str(st), "run", str(SPECS / FILES[api]), "--url", f"{mock}/{api}", "--header", header,
+         "--checks", CHECKS, "--max-examples", "20", "--seed", "1", "--generation-database", "none",
+         "--no-color", "--request-timeout", "10", "--workers", "1", "--suppress-health-check", "filter_too_much"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
