@@ -142,8 +142,10 @@ def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir
 
 
 @main.command()
-@click.option("--api", "api_ids", multiple=True, required=True,
-              type=click.Choice([*API_IDS, "all"]), help="API(s) to verify; repeatable, or 'all'.")
+@click.option("--api", "api_ids", multiple=True, required=True, metavar="ID",
+              help=f"API(s) to verify: {', '.join(API_IDS)}, the stem of a --spec file, or 'all'; repeatable.")
+@click.option("--spec", "extra_specs", multiple=True, type=click.Path(path_type=Path), callback=spec_files,
+              help="An OpenAPI file to verify as API <file stem>, with a flow derived from it; repeatable.")
 @click.option("--base-url", help="The API's root URL (with several APIs: the root they are mounted under, "
                                  "each at /<api>).")
 @click.option("--mock", "against_mock", is_flag=True, help="Start a mock on a free port and verify it.")
@@ -151,17 +153,21 @@ def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir
               help="Bearer token / API key / session token (default: any, as the mock accepts).")
 @click.option("--username", help="User for HTTP Basic (AWX) or a login (PDNS POST /sessions).")
 @click.option("--password", envvar="MOCKSERVER_VERIFY_PASSWORD", help="Password for --username.")
-@click.option("--org", help="Organization to work under (CloudPlans org_id, Versori organisation id).")
-@click.option("--project", help="Apinizer project to work under.")
-@click.option("--record", help="PDNS record to work under.")
-@click.option("--user", "user_id", help="AWX user whose credentials to work with.")
+@click.option("--parent", "parents", multiple=True, metavar="NAME=VALUE",
+              help="A parent to work under, by the name the API's flow gives it (org, project, record, "
+                   "user ...; a --spec API: its path parameter); repeatable. Default: the mock's data, or the "
+                   "first one the server lists.")
+@click.option("--org", hidden=True, help="Same as --parent org=VALUE (older scripts).")
+@click.option("--project", hidden=True, help="Same as --parent project=VALUE.")
+@click.option("--record", hidden=True, help="Same as --parent record=VALUE.")
+@click.option("--user", "user_id", hidden=True, help="Same as --parent user=VALUE.")
 @click.option("--junit", type=click.Path(path_type=Path), callback=output_file,
               help="Write a JUnit XML report (its folder is made when missing).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), callback=output_file,
               help="Write a JSON report (its folder is made when missing).")
 @click.option("--quiet", is_flag=True, help="Print failures and the summary only.")
-def verify(api_ids, base_url, against_mock, token, username, password, org, project, record, user_id,
-           junit, json_path, quiet):
+def verify(api_ids, extra_specs, base_url, against_mock, token, username, password, parents, org, project, record,
+           user_id, junit, json_path, quiet):
     """Check a server against the specs: stateful flows, negative checks, every response.
 
     Exit 0 when every check holds, 1 when any fails, 2 when the target cannot be reached,
@@ -173,14 +179,36 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
     from .verify.signals import RunSignals
     from .verify.target import Credentials, Unreachable
 
-    apis = list(API_IDS) if "all" in api_ids else list(dict.fromkeys(api_ids))
+    from .registry import extra_spec_ids
+    from .spec import SpecError, load_spec
+    from .verify.runner import flow_module, flow_module_for_spec, parent_names
+
+    try:
+        extras = extra_spec_ids(list(extra_specs))
+    except SpecError as exc:
+        raise InputError(str(exc)) from exc
+    known = [*API_IDS, *extras]
+    apis = known if "all" in api_ids else list(dict.fromkeys(api_ids))
+    unknown = [a for a in apis if a not in known]
+    if unknown:
+        raise click.UsageError(f"unknown API {', '.join(unknown)}: choose from {', '.join(known)}, or all "
+                               f"(an API of your own: --spec FILE)")
+    options = _parent_options(parents, {"org": org, "project": project, "record": record, "user": user_id})
+    try:
+        modules = {a: flow_module_for_spec(load_spec(extras[a], a)) if a in extras else flow_module(a) for a in apis}
+    except SpecError as exc:
+        raise InputError(str(exc)) from exc
+    takes = {name for module in modules.values() for name in parent_names(module)}
+    wrong = sorted(set(options) - takes)
+    if wrong:
+        raise click.UsageError(f"--parent {wrong[0]}: {', '.join(apis)} take{'s' if len(apis) == 1 else ''} "
+                               f"{', '.join(sorted(takes)) or 'no parent'}")
     if bool(base_url) == bool(against_mock):
         raise click.UsageError("give either --base-url URL or --mock")
     if base_url and not base_url.startswith(("http://", "https://")):
         raise click.UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
     credentials = Credentials(token=token or (None if username else "mockserver-verify"),
                               username=username, password=password)
-    options = {"org": org, "project": project, "record": record, "user": user_id}
 
     def report(result):
         if not quiet or result.status in ("fail", "error"):
@@ -190,11 +218,11 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
     stopped, status = None, None  # why the run ended early, and its exit status
     with RunSignals() as signals:
         try:
-            with _target_root(base_url, against_mock) as root:
+            with _target_root(base_url, against_mock, list(extras.values())) as root:
                 for api_id in apis:
                     url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
                     try:
-                        verify_api(api_id, url, credentials, options, report, outcome)
+                        verify_api(api_id, url, credentials, options, report, outcome, extras.get(api_id))
                     except Unreachable as exc:
                         stopped, status = f"cannot reach {url}: {exc}", 2
                         outcome.record_stop(api_id, "reach the server", stopped, report)
@@ -224,8 +252,19 @@ def verify(api_ids, base_url, against_mock, token, username, password, org, proj
     sys.exit(status if stopped else 1 if not outcome.passed else 2 if problems else 0)
 
 
+def _parent_options(parents: tuple[str, ...], legacy: dict[str, str | None]) -> dict[str, str]:
+    """``--parent NAME=VALUE`` (and the older --org, --project ...) as {name: value}."""
+    options = {name: value for name, value in legacy.items() if value not in (None, "")}
+    for given in parents:
+        name, sep, value = given.partition("=")
+        if not sep or not name.strip() or not value:
+            raise click.UsageError(f"--parent {given!r}: write NAME=VALUE, e.g. --parent record=2")
+        options[name.strip()] = value
+    return options
+
+
 @contextlib.contextmanager
-def _target_root(base_url: str | None, against_mock: bool):
+def _target_root(base_url: str | None, against_mock: bool, extra_specs: list[Path] = ()):
     """The URL to verify: the given one, or a mock started on a free port for the run."""
     if base_url:
         yield base_url
@@ -238,7 +277,7 @@ def _target_root(base_url: str | None, against_mock: bool):
     from .spec import SpecError
 
     try:
-        app = create_app(MockConfig(access_log=False))
+        app = create_app(MockConfig(access_log=False, extra_specs=list(extra_specs)))
     except (SpecError, FixtureError, PersistError) as exc:
         raise InputError(str(exc)) from exc
     with serving(app) as url:

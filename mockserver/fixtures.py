@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from .access import AccessList
-from .data import fixture_dir
+from .data import check_shipped_files, fixture_dir
 from .fake import Fake
 from .registry import MountedApi
 from .spec import SAFE_LOADER
@@ -171,6 +171,7 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
 
     for api_id, section in (document.get("apis") or {}).items():
         if api_id not in API_IDS and api_id not in apis:
+            check_shipped_files()  # a spec deleted from the install: name it, not the API
             known = ", ".join(dict.fromkeys([*API_IDS, *apis]))
             raise FixtureError(f"{source}: unknown API {api_id!r}; choose from {known}")
         if api_id not in apis:

@@ -71,13 +71,17 @@ class MountedApi:
                          if s.get("type") == "apiKey" and s.get("in") == "header")
 
 
-def load_behavior(api_id: str) -> ApiBehavior:
-    """Instantiate ``mockserver.behaviors.<api_id>.Behavior``."""
+def behavior_module(api_id: str):
+    """``mockserver.behaviors.<api_id>``, the API's quirks, or None when it has none."""
+    name = f"mockserver.behaviors.{api_id}"
+    if not api_id.isidentifier() or api_id == "base":
+        return None
     try:
-        module = importlib.import_module(f"mockserver.behaviors.{api_id}")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        raise SpecError(f"no behaviour module mockserver/behaviors/{api_id}.py") from exc
-    return module.Behavior()
+        if exc.name != name:
+            raise  # the module exists and imports something missing: a real error
+        return None
 
 
 API_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")  # a mount prefix: /<id>
@@ -86,12 +90,13 @@ API_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")  # a mount prefix: /<i
 def mount(spec: ApiSpec, generic: bool = False) -> MountedApi:
     """Pair a spec with its behaviour (its module, or the generic CRUD engine) and check
     they cover each other."""
-    if generic:
+    module = None if generic else behavior_module(spec.api_id)
+    if module is None:
         from .crud.behavior import CrudBehavior
 
         behavior = CrudBehavior(spec)
     else:
-        behavior = load_behavior(spec.api_id)
+        behavior = module.Behavior()
     behavior.spec = spec  # so a handler can check a body against a named component schema
     in_spec = {op.operation_id for op in spec.operations}
     missing = sorted(in_spec - behavior.operation_ids())

@@ -48,7 +48,7 @@ def api_cache():
 def make_app(api_cache):
     """Build an app in strict mode.
 
-    ``make_app()`` serves all five APIs under /<id>; ``make_app(only=["awx"])`` a subset,
+    ``make_app()`` serves every built-in API under /<id>; ``make_app(only=["awx"])`` a subset,
     still under /<id>; ``make_app(api="awx")`` one API at /. Other keywords go to
     `MockConfig` (``fixtures=[...]``, ``seed=...``).
     """
@@ -64,7 +64,7 @@ def make_app(api_cache):
 
 @pytest.fixture
 def app(make_app):
-    """An app serving all five APIs with the default data set."""
+    """An app serving every built-in API with the default data set."""
     return make_app()
 
 

@@ -217,3 +217,61 @@ def test_schemathesis_finds_nothing(mock, api, tmp_path):
          "--no-color", "--request-timeout", "10", "--workers", "1", "--suppress-health-check", "filter_too_much"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_the_readme_verifies_an_api_of_its_own_from_its_spec(tmp_path):
+    from test_readme import readme_commands
+
+    commands = [c for c in readme_commands(".venv/bin/mockserver verify") if "--spec" in c]
+    assert commands, "the README shows verify --spec"
+    for command in commands:
+        # (as pasted in a checkout: from its root, where the README's relative paths lead)
+        result = subprocess.run(f"{command} --json {tmp_path}/report.json", shell=True, cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        report = json.loads((tmp_path / "report.json").read_text())
+        names = [check["name"] for check in report["checks"]]
+        # the flow derived from the spec, for the nested resource too, and the negative checks
+        for expected in ("create answers 201", "the list shows the new one", "get returns it as created",
+                         "delete, then it is gone", "no credentials is refused", "an unknown id is"):
+            assert any(expected in name for name in names), (expected, names)
+        assert any(name.startswith("deploy_tokens: find a parent in projects") for name in names)
+
+
+@pytest.mark.parametrize("api", sorted(FILES))
+def test_a_derived_flow_catches_a_server_that_forgets(api, tmp_path):
+    """The derived flow is not blind: it passes against the mock, and fails against a mock
+    whose deletes do nothing (started by the same command, with that one method broken)."""
+    result = subprocess.run([sys.executable, "-m", "mockserver", "verify", "--api", api, "--spec",
+                             str(SPECS / FILES[api]), "--mock", "--quiet"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    broken = tmp_path / "broken.py"
+    broken.write_text(
+        "import sys\n"
+        "from mockserver.crud.behavior import CrudBehavior\n"
+        "CrudBehavior._remove_with_children = lambda self, data, resource, key: None  # deletes forget\n"
+        "from mockserver.cli import main\n"
+        "sys.exit(main())\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(broken), "verify", "--api", api, "--spec", str(SPECS / FILES[api]),
+                             "--mock", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "write not persisted" in result.stdout, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--api", "pdnsmanager", "--parent", "nope=1"], "--parent nope: pdnsmanager takes record"),
+    (["--api", "pdnsmanager", "--parent", "record"], "write NAME=VALUE"),
+    (["--api", "projects", "--spec", str(SPECS / "projects.json"), "--parent", "record=2"],
+     "projects takes projectId"),
+    (["--api", "petstore"], "unknown API petstore"),
+])
+def test_verify_parents_are_declared_by_each_api(args, message):
+    result = subprocess.run([sys.executable, "-m", "mockserver", "verify", "--mock", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_the_older_parent_options_still_work():
+    result = subprocess.run([sys.executable, "-m", "mockserver", "verify", "--api", "pdnsmanager", "--record", "2",
+                             "--mock", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]

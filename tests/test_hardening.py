@@ -6,7 +6,9 @@ field, and integers too long for Python. Meanwhile another client polls health. 
 may get a 5xx; the array bodies, which no write operation takes, must get a 4xx of the
 API's own (an endpoint that ignores an unknown field may accept the others, as the real
 API does); every response must stay readable (X-Mock-Violations within its documented
-size); health must keep answering; and afterwards every API still lists its data.
+size); health must keep answering; and afterwards every API still lists its data. The
+APIs, their operations, credentials and the entities their paths name come from the specs
+and the data (tests/apis.py).
 """
 
 from __future__ import annotations
@@ -17,39 +19,26 @@ import time
 
 import pytest
 import requests
+from apis import API_IDS, api, auth_headers, fill_path, list_operations, spec
 from servers import cli_server
 
 from mockserver.app import VIOLATIONS_HEADER_BYTES
-from mockserver.registry import load_apis
+from mockserver.spec import Operation, readable_inside_sensitive, secret_names
 
 LIMIT = 1024 * 1024  # an API body's size limit: the "1 MiB" bodies stay just under it
 HEALTH_BOUND = 1.0  # seconds; generous for a busy CI machine (the stall found was 55 s)
 
-AUTH = {"Authorization": "Bearer t", "X-Authentication": "t"}
 
 
-def write_operations() -> list[tuple[str, str, str]]:
-    """(api, method, path template) of every operation that takes a body."""
-    return [(api_id, op.method, op.path) for api_id, api in load_apis().items()
-            for op in api.spec.operations if op.body is not None]
+def write_operations() -> list[tuple[str, Operation]]:
+    """(api, operation) of every operation of every API that takes a body."""
+    return [(api_id, op) for api_id in API_IDS for op in spec(api_id).operations if op.body is not None]
 
 
-def concrete(path: str, state: dict) -> str:
-    """A template's parameters filled with entities of the running mock's data."""
-    apis = state["apis"]
-    values = {
-        "organisation_id": apis["versori"]["organisations"][0]["id"],
-        "credential_id": apis["versori"]["credentials"][0]["id"],
-        "recordId": "2",
-        "credentialId": str(next(c["id"] for c in apis["pdnsmanager"]["credentials"] if c["record"] == 2)),
-        "projectName": "admin",
-        "username": apis["apinizer"]["credentials"][0]["username"],
-        "id": "1" if "/users/" in path else str(apis["awx"]["credentials"][0]["id"]),
-    }
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", value)
-    assert "{" not in path, path
-    return path
+def concrete(api_id: str, op: Operation, state: dict) -> str:
+    """The operation's path (and required query) filled with entities of the running mock's
+    data: parents the default data gives the most children, and a child of theirs."""
+    return fill_path(api_id, op, state["apis"][api_id])
 
 
 REFUSED_EVERYWHERE = ("32k invalid items", "1 MiB of invalid items", "1 MiB of nested brackets")
@@ -108,12 +97,12 @@ def test_expensive_bodies_get_a_4xx_on_every_write_endpoint_while_health_answers
     bodies = expensive_bodies()
     answers = []
     with HealthPoller(server) as health:
-        for api_id, method, template in write_operations():
-            url = f"{server}/{api_id}{concrete(template, state)}"
+        for api_id, op in write_operations():
+            url = f"{server}{concrete(api_id, op, state)}"
             for name, body in bodies.items():
-                response = requests.request(method, url, data=body, timeout=60,
-                                            headers={**AUTH, "Content-Type": "application/json"})
-                answers.append((api_id, method, template, name, response))
+                response = requests.request(op.method, url, data=body, timeout=60,
+                                            headers={**auth_headers(api_id), "Content-Type": "application/json"})
+                answers.append((api_id, op.method, op.path, name, response))
     print(f"slowest health answer meanwhile: {health.slowest * 1000:.0f} ms")
     assert not health.failures, health.failures[:3]
     assert health.slowest < HEALTH_BOUND, f"health waited {health.slowest:.2f} s behind a big body"
@@ -126,17 +115,17 @@ def test_expensive_bodies_get_a_4xx_on_every_write_endpoint_while_health_answers
         assert len(header) <= VIOLATIONS_HEADER_BYTES, f"{where}: a header of {len(header)} bytes"
         if header:
             json.loads(header)  # whole, not cut in the middle
-    # Nothing stored meanwhile poisons a later read.
+    # Nothing stored meanwhile poisons a later read: every list of every API still answers.
     assert requests.get(f"{server}/__mock/state", timeout=30).status_code == 200
-    for path in ("/pdnsmanager/records/2/credentials", "/awx/api/v2/users/1/credentials/",
-                 "/apinizer/apiops/projects/admin/credentials/",
-                 f"/versori/o/{state['apis']['versori']['organisations'][0]['id']}/credentials"):
-        assert requests.get(f"{server}{path}", headers=AUTH, timeout=30).status_code == 200, path
+    for api_id in API_IDS:
+        for op in list_operations(api_id):
+            path = concrete(api_id, op, state)
+            assert requests.get(f"{server}{path}", headers=auth_headers(api_id), timeout=30).status_code == 200, path
 
 
 def test_a_32k_item_body_costs_about_what_a_small_one_does(server):
     url = f"{server}/apinizer/apiops/projects/admin/credentials/admin/access/"
-    headers = {**AUTH, "Content-Type": "application/json"}
+    headers = {**auth_headers("apinizer"), "Content-Type": "application/json"}
     requests.put(url, data=b"[0]", headers=headers, timeout=30)  # warm up: imports on the first rejection
     started = time.monotonic()
     small = requests.put(url, data=b"[0, 0, 0]", headers=headers, timeout=30)
@@ -167,6 +156,31 @@ def test_huge_numbers_in_a_state_document_are_a_400_not_a_500(server):
     assert requests.get(f"{server}/__mock/health", timeout=10).status_code == 200
 
 
+def sensitive_containers(op: Operation) -> list[str]:
+    """The body members an operation marks ``x-mock-sensitive``: objects whose members may
+    be secrets under any name (Versori's credential ``data``)."""
+    return sorted(secret_names(op.body.schema(), marks=("x-mock-sensitive",))) if op.body is not None else []
+
+
+def sensitive_bodies(op: Operation, secret) -> list[bytes]:
+    """For each sensitive container of `op`: a body whose container is a secret string, and
+    one whose container holds a documented readable member beside a secret under an
+    unknown name. Each is built on the operation's own request example that fills the
+    container with a readable member (Versori: a basic-auth credential), so the rest of
+    the body is what the API takes."""
+    if op.body is None:
+        return []
+    readable = readable_inside_sensitive(op.body.schema())
+    bodies = []
+    for container in sensitive_containers(op):
+        examples = [e for e in op.body.examples if isinstance(e, dict) and isinstance(e.get(container), dict)]
+        base = next((e for e in examples if readable & set(e[container])), examples[0] if examples else {})
+        member = next((m for m in base.get(container, {}) if m in readable), "username")
+        bodies += [json.dumps({**base, container: secret()}).encode(),  # a string
+                   json.dumps({**base, container: {member: "u", "unknownKey": secret()}}).encode()]
+    return bodies
+
+
 def test_no_planted_secret_shows_in_clear_in_the_journal_or_any_response(make_app):
     import itertools
     import secrets as tokens
@@ -181,24 +195,30 @@ def test_no_planted_secret_shows_in_clear_in_the_journal_or_any_response(make_ap
         return planted[-1]
 
     answers = []
-    for api_id, method, template in itertools.chain(write_operations(), [("nowhere", "POST", "/client/login")]):
-        path = f"/{api_id}{concrete(template, state)}" if api_id != "nowhere" else "/nowhere/client/login"
+    nowhere = [("nowhere", op) for api_id, op in write_operations() if sensitive_containers(op)]
+    assert nowhere, "no API marks an x-mock-sensitive container: the bodies below would test nothing"
+    # Every header any API reads a credential from, each with a planted secret.
+    credential_headers = sorted(set().union(*(api(api_id).credential_headers for api_id in API_IDS)))
+    for api_id, op in itertools.chain(write_operations(), nowhere):
+        path = concrete(api_id, op, state) if api_id != "nowhere" else "/nowhere/client/login"
         bodies = [
             json.dumps({"password": secret(), "Password": secret(), "client_secret": secret(), "token": secret(),
                         "specific": {"accessKey": secret()}, "name": "n", "username": "u"}).encode(),
             ('{"password": "%s", "broken' % secret()).encode(),  # malformed JSON
             b"password=" + secret().encode(),  # not JSON at all
         ]
-        if api_id in ("versori", "nowhere"):  # Versori's `data` may hold secrets under any name
-            bodies += [json.dumps({"name": "n", "type": "basic-auth", "data": secret()}).encode(),  # a string
-                       json.dumps({"name": "n", "type": "basic-auth",
-                                   "data": {"username": "u", "unknownKey": secret()}}).encode()]
+        # A container marked x-mock-sensitive (Versori's `data`) may hold secrets under any name.
+        bodies += sensitive_bodies(op, secret)
         for body in bodies:
             query = f"api_key={secret()}&access_token={secret()}&password={secret()}&page=1"
             headers = {"X-Api-Key": secret(), "X-Auth-Token": secret(), "Authorization": f"Bearer {secret()}",
                        "X-Authentication": secret(), "Cookie": f"session={secret()}",
                        "Content-Type": "application/json"}
-            answers.append(client.open(f"{path}?{query}", method=method, data=body, headers=headers))
+            for name in credential_headers:
+                if name not in {known.lower() for known in headers}:
+                    headers[name] = secret()
+            answers.append(client.open(f"{path}{'&' if '?' in path else '?'}{query}", method=op.method if
+                                       api_id != "nowhere" else "POST", data=body, headers=headers))
     journal = client.get("/__mock/requests").get_data(as_text=True)
     assert json.loads(journal)["count"] == len(answers)
     leaked = [s for s in planted if s in journal]
@@ -236,7 +256,7 @@ def test_ten_thousand_idle_and_waiting_connections_hold_back_no_health_check():
             for _ in range(5):
                 started = time.monotonic()
                 assert requests.get(f"{base}/__mock/health", timeout=30).status_code == 200
-                assert requests.get(f"{base}/awx/api/v2/users/1/credentials/", headers=AUTH,
+                assert requests.get(f"{base}/awx/api/v2/users/1/credentials/", headers=auth_headers("awx"),
                                     timeout=30).status_code == 200
                 slowest = max(slowest, time.monotonic() - started)
             print(f"health and a list behind {2 * each} held connections: {slowest * 1000:.0f} ms at worst")

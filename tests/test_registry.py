@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from tiny import TinyBehavior, tiny_spec_file
 
@@ -13,7 +15,22 @@ from mockserver.spec import SpecError, load_spec
 
 @pytest.fixture
 def tiny_behavior(monkeypatch):
-    monkeypatch.setattr(registry, "load_behavior", lambda api_id: TinyBehavior())
+    monkeypatch.setattr(registry, "behavior_module", lambda api_id: SimpleNamespace(Behavior=TinyBehavior))
+
+
+def test_a_spec_without_a_module_of_its_own_gets_the_generic_engine(tmp_path):
+    from mockserver.crud.behavior import CrudBehavior
+
+    api = mount(load_spec(tiny_spec_file(tmp_path), "tiny"))  # there is no behaviors/tiny.py
+    assert isinstance(api.behavior, CrudBehavior)
+    assert api.behavior.inference.plans["listThings"].kind == "list"
+
+
+def test_the_built_in_apis_are_the_shipped_specs():
+    from mockserver.behaviors import shipped_api_ids
+
+    assert shipped_api_ids() == tuple(sorted(p.stem for p in spec_dir().glob("*.yaml")))
+    assert registry.API_IDS == shipped_api_ids() and len(shipped_api_ids()) >= 5
 
 
 def test_mount_pairs_a_spec_with_its_behaviour(tmp_path, tiny_behavior):

@@ -6,16 +6,16 @@ import json
 
 import pytest
 import yaml
+from apis import (API_IDS, auth_headers, credential_collection, fill_path, header_requirements, list_operations,
+                  refused_status)
 
 from mockserver.scenarios import catalogue
 
-CREDENTIAL_COLLECTIONS = {"cloudplans": "credentials", "versori": "credentials", "pdnsmanager": "credentials",
-                          "awx": "credentials", "apinizer": "credentials"}
-
 
 def credential_count(runtime) -> int:
+    """The credentials of every API together."""
     counts = runtime.store.counts()
-    return sum(counts[api][name] for api, name in CREDENTIAL_COLLECTIONS.items())
+    return sum(counts[api_id][credential_collection(api_id)] for api_id in API_IDS)
 
 
 @pytest.fixture
@@ -48,17 +48,18 @@ def test_large_holds_ten_thousand_credentials(client, runtime):
 
 def test_edge_cases_declares_credentials_every_api_enforces(client):
     assert client.post("/__mock/scenarios/edge-cases").status_code == 200
-    refused = {
-        "cloudplans": client.get("/cloudplans/v1/organizations/credentials/list?org_id=org-7f3c1e2a",
-                                 headers={"Authorization": "Bearer made-up"}),
-        "versori": client.get("/versori/o/01J6PD01M08VCD1GDJFMGT83PX/credentials",
-                              headers={"Authorization": "Bearer made-up"}),
-        "pdnsmanager": client.get("/pdnsmanager/records/1/credentials", headers={"X-Authentication": "made-up"}),
-        "awx": client.get("/awx/api/v2/users/1/credentials/", headers={"Authorization": "Bearer made-up"}),
-        "apinizer": client.get("/apinizer/apiops/projects/admin/credentials/", headers={"Authorization": "made-up"}),
-    }
-    assert {api: r.status_code for api, r in refused.items()} == {
-        "cloudplans": 401, "versori": 401, "pdnsmanager": 403, "awx": 401, "apinizer": 401}
+    # Each API's first list, of a parent the scenario holds, with a made-up credential in each
+    # form it takes in headers (AWX: Basic and Bearer): refused as the operation documents
+    # it (401, or 403 where it documents no 401: PDNS answers every refusal 403).
+    lists = {api_id: list_operations(api_id)[0] for api_id in API_IDS}
+    refused, expected = {}, {}
+    for api_id, op in lists.items():
+        for requirement in header_requirements(api_id):
+            sent = f"{api_id} {'+'.join(requirement)}"
+            refused[sent] = client.get(fill_path(api_id, op, scenario="edge-cases"),
+                                       headers=auth_headers(api_id, "made-up", requirement)).status_code
+            expected[sent] = refused_status(op)
+    assert refused == expected and {sent.split()[0] for sent in refused} == set(API_IDS)
     operator = {"X-Authentication": "pdns-operator-token"}
     assert client.get("/pdnsmanager/records/1/credentials", headers=operator).status_code == 200
     assert client.get("/pdnsmanager/records/4/credentials", headers=operator).status_code == 403

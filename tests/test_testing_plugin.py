@@ -20,6 +20,7 @@ import pytest
 import requests
 
 import mockserver.control  # noqa: F401
+from apis import API_IDS
 from mockserver.runtime import MockConfig
 from mockserver.testing import MockServer, MockServerError, running_mockserver
 
@@ -75,12 +76,14 @@ import yaml
 from helpers import create, descriptions
 from mockserver.testing import MockServerError
 
+ALL_APIS = __ALL_APIS__  # the shipped specs, as this (outer) test file finds them
+
 
 def test_the_fixture_serves_every_api(mockserver):
     Path("port.txt").write_text(str(urlsplit(mockserver.url).port))
     assert mockserver.url.startswith("http://127.0.0.1:")
     assert mockserver.url_for("awx") == mockserver.url + "/awx"
-    assert mockserver.apis == ["cloudplans", "versori", "pdnsmanager", "awx", "apinizer"]
+    assert mockserver.apis == ALL_APIS
     assert "Dynamic DNS updater" in descriptions(mockserver)
     answer = requests.get(f"{mockserver.url_for('awx')}/api/v2/users/1/credentials/", auth=("admin", "pw"),
                           timeout=10)
@@ -201,7 +204,7 @@ def test_fixture_serves_resets_and_stops(pytester: pytest.Pytester):
     """One session over all APIs: reset between tests, scenarios, count, faults, and a stop at the end."""
     write_helpers(pytester)
     pytester.makeconftest(CONFTEST_PORT_PROBE)
-    pytester.makepyfile(test_app=MAIN_TESTS)
+    pytester.makepyfile(test_app=MAIN_TESTS.replace("__ALL_APIS__", repr(list(API_IDS))))
     result = run(pytester)
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["mockserver: served at http://127.0.0.1:* (seed *)"])
@@ -274,7 +277,7 @@ def test_bad_configuration_is_reported_clearly(pytester: pytest.Pytester):
     pytester.makeini("[pytest]\nmockserver_apis = awx nope\n")
     result = run(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*mockserver_apis: unknown API id(s) nope; choose from cloudplans*"])
+    result.stderr.fnmatch_lines([f"*mockserver_apis: unknown API id(s) nope; choose from {', '.join(API_IDS)}*"])
     pytester.makeini("[pytest]\nmockserver_apis = awx\nmockserver_fixtures = missing.yaml\n")
     result = run(pytester)
     result.assert_outcomes(errors=1)

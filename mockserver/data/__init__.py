@@ -31,9 +31,30 @@ def _folder(package: str, example: str) -> Path:
 
 def spec_dir() -> Path:
     """The folder of the shipped OpenAPI specs (``<api>.yaml``)."""
-    return _folder("mockserver.data.specs", "cloudplans.yaml")
+    return _folder("mockserver.data.specs", "__init__.py")
 
 
 def fixture_dir() -> Path:
     """The folder of the shipped data files and scenarios (``default.yaml``, ...)."""
-    return _folder("mockserver.data.fixtures", "default.yaml")
+    return _folder("mockserver.data.fixtures", "default.yaml")  # the scenario every start loads
+
+
+def check_shipped_files() -> None:
+    """Raise MissingData naming the first data file the installed package should hold but
+    does not (from the install's own file list; an editable checkout has none to check).
+
+    Called when something the shipped data should provide is not found (an API the default
+    scenario names has no spec): a deleted file then says so, instead of a puzzle.
+    """
+    from importlib import metadata  # only on this error path: it is slow to import
+
+    try:
+        files = metadata.distribution("mockserver").files or []
+    except metadata.PackageNotFoundError:
+        return
+    for file in files:
+        if str(file).startswith("mockserver/data/") and str(file).endswith(".yaml"):
+            located = Path(str(file.locate()))
+            if not located.is_file():
+                raise MissingData(f"missing {located}: the installed mockserver package lacks its data "
+                                  f"(reinstall it: pip install --force-reinstall mockserver)")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from ..data import spec_dir
-from ..spec import load_spec
+from ..spec import ApiSpec, load_spec
 from . import negative
 from .flow import CheckResult, Flow
 from .target import Credentials, Target
@@ -39,16 +40,41 @@ class Outcome:
         return all(r.status in ("pass", "skip") for r in self.results)
 
 
-def flow_module(api_id: str):
-    """``mockserver.verify.flows.<api_id>``: the API's stateful flow and its parents."""
-    return importlib.import_module(f"mockserver.verify.flows.{api_id}")
+def flow_module(api_id: str, spec: ApiSpec | None = None):
+    """The API's stateful flow and its parents: ``mockserver.verify.flows.<api_id>``, or
+    one derived from its spec when it has no module (`derived.DerivedFlow`)."""
+    name = f"mockserver.verify.flows.{api_id}"
+    if api_id.isidentifier():
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    from .derived import DerivedFlow
+
+    return DerivedFlow(spec if spec is not None else load_spec(spec_dir() / f"{api_id}.yaml", api_id))
+
+
+def flow_module_for_spec(spec: ApiSpec):
+    """The derived flow of a spec given with ``--spec`` (never a built-in's module)."""
+    from .derived import DerivedFlow
+
+    return DerivedFlow(spec)
+
+
+def parent_names(module) -> list[str]:
+    """The ``--parent`` names a flow takes (its parents' option names)."""
+    names = getattr(module, "parent_names", None)
+    return names() if names else sorted(getattr(module, "DEFAULTS", {}))
 
 
 def verify_api(api_id: str, base_url: str, credentials: Credentials, options: dict,
-               on_result: Callable[[CheckResult], None], outcome: Outcome) -> None:
-    """Run one API's stateful flow and negative checks, then clean up whatever it made."""
-    module = flow_module(api_id)
-    spec = load_spec(spec_dir() / f"{api_id}.yaml", api_id)
+               on_result: Callable[[CheckResult], None], outcome: Outcome, spec_path: Path | None = None) -> None:
+    """Run one API's stateful flow and negative checks, then clean up whatever it made.
+
+    The spec is the shipped one, or `spec_path` for an API given with ``--spec``."""
+    spec = load_spec(spec_path or spec_dir() / f"{api_id}.yaml", api_id)
+    module = flow_module(api_id, spec) if spec_path is None else flow_module_for_spec(spec)
     merged = {**getattr(module, "DEFAULTS", {}), **{k: v for k, v in options.items() if v not in (None, "")}}
     flow = Flow(api_id, spec, Target(base_url, spec, credentials), merged, on_result)
     try:

@@ -64,10 +64,15 @@ def auth_headers(spec: ApiSpec, operation: Operation, credentials: Credentials) 
         for name in requirement:
             scheme = spec.security_schemes.get(name, {})
             kind, where = scheme.get("type"), scheme.get("in")
-            if kind == "http" and scheme.get("scheme") == "basic" and credentials.username:
-                pair = f"{credentials.username}:{credentials.password or ''}".encode()
+            scheme_name = str(scheme.get("scheme", "")).lower()
+            if kind == "http" and scheme_name == "basic" and (credentials.username or credentials.token):
+                # (no user given: the token as the password of a verify user, which a mock accepts)
+                user = credentials.username or "mockserver-verify"
+                password = credentials.password if credentials.username else credentials.token
+                pair = f"{user}:{password or ''}".encode()
                 headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
-            elif kind == "http" and scheme.get("scheme") == "bearer" and credentials.token:
+            elif (kind == "http" and scheme_name == "bearer" or kind in ("oauth2", "openIdConnect")) \
+                    and credentials.token:
                 headers["Authorization"] = f"Bearer {credentials.token}"
             elif kind == "apiKey" and where == "header" and credentials.token:
                 headers[scheme["name"]] = credentials.token
