@@ -235,7 +235,7 @@ class MockApp:
         if reply.body is not None:
             payload = encode_json(reply.body)
             headers.append(("Content-Type", "application/json"))
-        if outcome.violations and reply.status >= 400:
+        if outcome.violations and (reply.status >= 400 or outcome.tolerated):
             headers.append(("X-Mock-Violations", violations_header(outcome.violations)))
         headers.append(("Content-Length", str(len(payload))))
         return reply.status, headers, payload

@@ -291,14 +291,16 @@ def fixtures() -> None:
 
 @fixtures.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), callback=data_files)
-def fixtures_check(paths):
+@click.option("--spec", "extra_specs", multiple=True, type=click.Path(path_type=Path), callback=spec_files,
+              help="Also know the API of this OpenAPI file (as mockserver run --spec does); repeatable.")
+def fixtures_check(paths, extra_specs):
     """Validate fixture files against the specs, as --fixtures would load them."""
     from .fixtures import FixtureError, build_store, read_fixture
-    from .registry import load_apis
+    from .registry import API_IDS as built_in, load_apis
     from .spec import SpecError
 
     try:
-        apis = load_apis()
+        apis = load_apis(only=[*built_in, *(p.stem for p in extra_specs)], extra_specs=list(extra_specs))
     except SpecError as exc:
         raise InputError(str(exc)) from exc
     failed = False

@@ -37,6 +37,7 @@ class Outcome:
     operation: Operation | None = None
     violations: list[Violation] = field(default_factory=list)
     unmatched: dict | None = None  # for a request no operation answers: the closest one, and why
+    tolerated: bool = False  # answered despite its violations (the API documents no error for them)
 
 
 def explain(error: ApiError) -> list[Violation]:
@@ -105,10 +106,13 @@ class Pipeline:
                 principal = self._authenticate(api, (auth.credential, *auth.others))
 
             parsed = check_request(operation, request, route.path_params)
+            tolerated = False
             if parsed.violations and not operation.handler_validates:
-                error = behavior.reject(operation, parsed.violations)
-                error.reason = None  # the schema violations are the whole reason
-                raise error
+                tolerated = behavior.tolerates(operation, parsed.violations)
+                if not tolerated:
+                    error = behavior.reject(operation, parsed.violations)
+                    error.reason = None  # the schema violations are the whole reason
+                    raise error
 
             handler = behavior.handler(operation.operation_id)
             with self.store.lock:
@@ -123,7 +127,7 @@ class Pipeline:
                 finally:  # a handler that changed data and then failed still changed data
                     if self.on_change is not None and self.store.revision.value != before:
                         self.on_change()
-            return Outcome(reply, operation, parsed.violations)
+            return Outcome(reply, operation, parsed.violations, tolerated=tolerated)
         except ApiError as error:
             return Outcome(error.as_reply(), operation, explain(error))
         except Exception:  # noqa: BLE001 - the one place that turns any bug into the API's 500

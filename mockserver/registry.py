@@ -146,8 +146,8 @@ def extra_spec_ids(paths: list[Path]) -> dict[str, Path]:
         path = Path(path)
         api_id = path.stem
         if not API_ID.match(api_id):
-            raise SpecError(f"--spec {path}: the file name makes the mount path /{api_id}; rename it to "
-                            f"letters, digits, '.', '-' or '_' (it must not start with one of those signs)")
+            raise SpecError(f"--spec {path}: the file name is the mount path (/{api_id}): name the file with "
+                            f"letters, digits, '.', '-' and '_' only, starting with a letter or digit")
         if api_id in API_IDS:
             raise SpecError(f"--spec {path}: {api_id} is a built-in API; rename the file, or replace the "
                             f"built-in's spec with --specs DIR")

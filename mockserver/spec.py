@@ -415,18 +415,27 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
     """Load, dereference and compile one spec file. The API id defaults to the file stem."""
     path = Path(path)
     api_id = api_id or path.stem
+    from . import vocabulary  # (it imports SpecError from here)
+
+    def parse_and_check(text: str) -> Any:
+        # The x-mock-* keys are checked as the text is parsed: a spec read from the cache
+        # passed already (the cache key holds vocabulary.py's version, see STAMP).
+        document = _parse_spec(text)
+        if isinstance(document, dict) and str(document.get("openapi", "")).startswith("3."):
+            vocabulary.check_vocabulary(document, str(path))
+        return document
+
     try:
-        raw = load_cached(path.read_bytes(), _parse_spec, "spec")
+        raw = load_cached(path.read_bytes(), parse_and_check, f"spec/{vocabulary.STAMP}")
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read spec: {exc}") from exc
     version = str(raw.get("openapi", "")) if isinstance(raw, dict) else ""
-    if version.startswith("3."):
-        from .vocabulary import check_vocabulary  # (it imports SpecError from here)
-
-        check_vocabulary(raw, str(path))
     if version.startswith("3.0"):
         raw = upgrade_30(raw)
     elif not version.startswith("3.1"):
+        if isinstance(raw, dict) and "swagger" in raw:
+            raise SpecError(f"{path}: a Swagger {raw['swagger']} document; only OpenAPI 3.0 and 3.1 are read "
+                            f"(convert it first, e.g. with swagger2openapi)")
         raise SpecError(f"{path}: not an OpenAPI 3.0 or 3.1 document")
     document = dereference(raw, path)
 

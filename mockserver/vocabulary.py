@@ -8,9 +8,14 @@ documented, with an example, in docs/x-mock.md; a test keeps the two lists equal
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from .spec import SpecError
+
+# This file's version: part of the spec cache's key, so a change to the rules re-checks
+# every spec (the check runs only when a spec's text is parsed, not when it is cached).
+STAMP = str(Path(__file__).stat().st_mtime_ns)
 
 ROOT, OPERATION, SECURITY_SCHEME, SCHEMA = "the document root", "an operation", "a security scheme", "a schema"
 IDS = ("integer", "ulid", "uuid", "none")
@@ -84,7 +89,8 @@ def check_vocabulary(document: dict, source: str) -> None:
         if known is None:
             near = [k for k in VOCABULARY if _close(k, key)]
             hint = f" (did you mean {near[0]}?)" if near else ""
-            raise SpecError(f"{where}: unknown key{hint}; the x-mock-* keys are listed in docs/x-mock.md")
+            raise SpecError(f"{where}: unknown key{hint}; the x-mock-* keys are {', '.join(VOCABULARY)} "
+                            f"(see docs/x-mock.md in the project)")
         places, check = known
         if place not in places:
             raise SpecError(f"{where}: belongs in {' or '.join(places)}, not in {place}")

@@ -21,10 +21,11 @@ from servers import ROOT, cli_server, free_port, stop_process, wait_healthy
 
 SPECS = ROOT / "tests" / "specs"
 FILES = {"petstore": "petstore.yaml", "projects": "projects.json", "notes": "notes.yaml",
-         "inventory": "inventory.yaml"}
+         "inventory": "inventory.yaml", "tracker": "tracker.yaml", "billing": "billing.json"}
 AUTH = {"petstore": {"X-API-Key": "k"}, "projects": {"Authorization": "Bearer t"},
         "notes": {"Authorization": "Bearer t"},
-        "inventory": {"Authorization": "Basic " + base64.b64encode(b"clerk:pw").decode()}}
+        "inventory": {"Authorization": "Basic " + base64.b64encode(b"clerk:pw").decode()},
+        "tracker": {"Authorization": "Bearer t"}, "billing": {"Stripe-Key": "sk_test"}}
 SPEC_ARGS = [arg for name in FILES.values() for arg in ("--spec", str(SPECS / name))]
 
 
@@ -164,6 +165,52 @@ def test_offset_paging_client_keys_and_a_conflict(mock):
     assert requests.get(f"{mock}/inventory/health", timeout=10).json() == {"status": "ok"}  # from its example
 
 
+def test_github_style_issues_are_addressed_by_number_under_every_ancestor(mock):
+    issue = call(mock, "tracker", "POST", "/repos/1/issues", json={"title": "Bug"})
+    assert issue.status_code == 201
+    number = issue.json()["number"]  # the key the path names ({issue_number}), not a hidden id
+    assert "id" not in issue.json() and issue.headers["Location"].endswith(f"/repos/1/issues/{number}")
+    assert issue.json()["state"] == "open" and issue.json()["locked"] is False  # server-made: initial values
+    assert call(mock, "tracker", "GET", f"/repos/1/issues/{number}").status_code == 200
+    assert call(mock, "tracker", "GET", f"/repos/2/issues/{number}").status_code == 404  # another repo's
+    # Three levels: every ancestor must exist and own the next one.
+    assert call(mock, "tracker", "GET", f"/repos/1/issues/{number}/comments").status_code == 200
+    assert call(mock, "tracker", "GET", f"/repos/2/issues/{number}/comments").status_code == 404
+    assert call(mock, "tracker", "GET", "/repos/999/issues/1/comments").status_code == 404
+    # Only 422 documented for bad input: bad input is a 422, in the documented shape.
+    bad = call(mock, "tracker", "POST", "/repos/1/issues", json={"title": 5})
+    assert bad.status_code == 422 and set(bad.json()) <= {"message", "errors", "documentation_url"}
+    # A page size over the maximum, on a list that documents no answer to invalid input:
+    # clamped, as a lenient server does, and said in X-Mock-Violations.
+    clamped = call(mock, "tracker", "GET", f"/repos/1/issues/{number}/comments", params={"per_page": 101})
+    assert clamped.status_code == 200 and "per_page" in clamped.headers["X-Mock-Violations"]
+    # A filter value the entities never hold (state=all) filters nothing.
+    everything = call(mock, "tracker", "GET", "/repos/1/issues", params={"per_page": 100}).json()
+    assert call(mock, "tracker", "GET", "/repos/1/issues", params={"state": "all", "per_page": 100}).json() == \
+        everything
+
+
+def test_stripe_style_lists_updates_and_deletes_keep_their_shapes(mock):
+    first = call(mock, "billing", "GET", "/v1/customers", params={"limit": 2}).json()
+    assert first["object"] == "list" and first["url"] == "/billing/v1/customers" and first["has_more"] is True
+    after = call(mock, "billing", "GET", "/v1/customers", params={"limit": 2,
+                                                                   "starting_after": first["data"][-1]["id"]}).json()
+    before = call(mock, "billing", "GET", "/v1/customers", params={"limit": 2,
+                                                                    "ending_before": after["data"][0]["id"]}).json()
+    assert after["data"] and after["data"][0]["id"] not in [c["id"] for c in first["data"]]
+    assert before["data"] == first["data"]  # back to the page before
+    made = call(mock, "billing", "POST", "/v1/customers", json={"email": "a@example.org", "name": "A"}).json()
+    assert made["object"] == "customer" and isinstance(made["created"], int) and made["livemode"] is False
+    changed = call(mock, "billing", "POST", f"/v1/customers/{made['id']}", json={"name": "Renamed"})
+    assert changed.status_code == 200 and changed.json()["name"] == "Renamed" and changed.json()["id"] == made["id"]
+    assert call(mock, "billing", "GET", f"/v1/customers/{made['id']}").json()["name"] == "Renamed"
+    deleted = call(mock, "billing", "DELETE", f"/v1/customers/{made['id']}")
+    assert deleted.json() == {"id": made["id"], "object": "customer", "deleted": True}
+    refused = requests.get(f"{mock}/billing/v1/customers", timeout=10)
+    assert refused.status_code == 401 and refused.json()["error"]["message"] == "Unauthorized"
+    assert refused.headers["WWW-Authenticate"].startswith("Basic")
+
+
 def test_the_control_api_works_for_a_spec_served_without_code(mock):
     call(mock, "petstore", "POST", "/pets", json={"name": "Journaled"})
     entries = requests.get(f"{mock}/__mock/requests", params={"path": "/petstore/pets", "method": "POST"},
@@ -190,6 +237,17 @@ def test_a_scenario_can_hold_data_for_a_spec_api(tmp_path):
         assert [(p["id"], p["name"]) for p in pets] == [(7, "Seven"), (8, "Eight")]
         assert requests.post(f"{base}/__mock/reset", timeout=10).status_code in (200, 204)
         assert len(requests.get(f"{base}/pets", headers=AUTH["petstore"], timeout=10).json()) == 2
+
+
+def test_fixtures_check_knows_a_spec_api_when_told(tmp_path):
+    scenario = tmp_path / "pets.yaml"
+    scenario.write_text("apis:\n  petstore:\n    pets:\n      - {id: 7, name: Seven}\n", encoding="utf-8")
+    command = [sys.executable, "-m", "mockserver", "fixtures", "check", str(scenario)]
+    told = subprocess.run([*command, "--spec", str(SPECS / "petstore.yaml")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert told.returncode == 0 and "ok (petstore 1)" in told.stdout, told.stdout + told.stderr
+    untold = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert untold.returncode == 1 and "unknown API 'petstore'" in untold.stderr
 
 
 @pytest.mark.parametrize("args,message", [

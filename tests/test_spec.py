@@ -47,7 +47,8 @@ def test_a_recursive_schema_is_written_out_once_then_accepts_anything(tmp_path):
 
 
 @pytest.mark.parametrize("mutation,message", [
-    (lambda s: s.replace("openapi: 3.1.0", "swagger: '2.0'"), "not an OpenAPI 3.0 or 3.1"),
+    (lambda s: s.replace("openapi: 3.1.0", "swagger: '2.0'"), "a Swagger 2.0 document; only OpenAPI 3.0 and 3.1"),
+    (lambda s: s.replace("openapi: 3.1.0", "openapi: 4.0.0"), "not an OpenAPI 3.0 or 3.1"),
     (lambda s: s.replace("operationId: boom", "operationId: getThing"), "duplicate operationIds"),
     (lambda s: s.replace("'#/components/schemas/Thing'}", "'#/components/schemas/Nope'}", 1), "unresolvable"),
     (lambda s: s.replace("minimum: 1, default: 10", "minimum: one"), "invalid JSON Schema"),

@@ -182,6 +182,11 @@ class ApiBehavior:
         error.violations = list(violations)
         return error
 
+    def tolerates(self, operation: Operation, violations: list[Violation]) -> bool:
+        """Answer despite these violations (they still show in X-Mock-Violations)? Never,
+        by default: every API here documents its answer to invalid input."""
+        return False
+
     def route_not_found_for(self, operation: Operation) -> ApiError:
         """A path parameter failed its schema: real routers answer that with a 404."""
         return self.error(404, "Not found")

@@ -17,10 +17,10 @@ from ..messages import ApiError, MockRequest, Reply
 from ..prefer import generate_body
 from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec
 from ..store import ApiData, DuplicateKeyError
-from ..timestamps import iso, utcnow
+from ..timestamps import iso, parse_timestamp, utcnow
 from ..behaviors.base import ApiBehavior, OperationContext
 from .infer import Inference, Plan, Resource, _is_type, _properties, infer, list_items_member
-from .shapes import envelope, error_body, project
+from .shapes import envelope, error_body, fill_required, project
 
 SEEDED_TOP_LEVEL = 3  # entities generated per top-level collection when no scenario names the API
 SEEDED_PER_PARENT = 2  # ... and per parent entity for a nested one
@@ -30,6 +30,7 @@ SIZE_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "size", 
 PAGE_PARAMS = ("page", "page_number", "pageNumber")
 OFFSET_PARAMS = ("offset", "skip", "start")
 CURSOR_PARAMS = ("cursor", "after", "page_token", "pageToken", "next_token", "starting_after", "continuation")
+BEFORE_PARAMS = ("ending_before", "before")
 CREATED_MEMBERS = ("created_at", "createdAt", "created", "creation_date", "inserted_at", "createdOn")
 UPDATED_MEMBERS = ("updated_at", "updatedAt", "modified", "modified_at", "last_modified", "lastModified",
                    "updatedOn")
@@ -61,19 +62,41 @@ class CrudBehavior(ApiBehavior):
             return {"status": status, "message": message}
         if response.schema is None:
             return None
-        body = error_body(response.schema, status, message)
-        if isinstance(body, dict):
-            for name in response.schema.get("required") or ():
-                if name not in body:
-                    sub = _properties(response.schema).get(name)
-                    body[name] = self._errors.from_schema(sub if isinstance(sub, dict) else {})
+        body = fill_required(error_body(response.schema, status, message), response.schema,
+                             lambda name, sub: _made(name, sub, self._errors, ""))
         if response.validator is None or response.validator.is_valid(body):
             return body
-        found, example = response.example()
+        found, example = response.example()  # the shape defeats the filling: the spec's own example
         return example if found else generate_body(response, self._errors, 0)
 
+    def reject(self, operation: Operation, violations: list) -> ApiError:
+        """As every API (see base), but invalid input is a 422 where the operation documents
+        a 422 and no 400 (GitHub's style)."""
+        error = super().reject(operation, violations)
+        if error.status == 400 and "400" not in operation.responses and "422" in operation.responses:
+            error = self.error(422, error.reason or "Invalid input", violations=violations)
+        return error
+
+    def tolerates(self, operation: Operation, violations: list) -> bool:
+        """Query parameters out of their schema, on an operation that documents no answer to
+        invalid input (no 400, 422, 4XX or default): answered as a lenient server does,
+        ignoring the bad values (a too large page size is clamped), and the violations
+        shown in X-Mock-Violations. A bad path or body is still refused."""
+        documented = set(operation.responses)
+        return not documented & {"400", "422", "4XX", "default"} and \
+            all(v.location == "query" for v in violations)
+
+    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
+        """401 with the challenge of the spec's scheme (Basic or Bearer), as HTTP servers send."""
+        kinds = {str(s.get("scheme", "")).lower() if s.get("type") == "http" else s.get("type")
+                 for s in self.spec.security_schemes.values()}
+        challenge = 'Basic realm="mockserver"' if "basic" in kinds else \
+            "Bearer" if kinds & {"bearer", "oauth2", "openIdConnect"} else None
+        return self.error(401, "Unauthorized", headers={"WWW-Authenticate": challenge} if challenge else None)
+
     def _documented_error(self, status: int) -> ResponseSpec | None:
-        for key in (str(status), f"{str(status)[0]}XX", "default"):
+        # That status's documented body, else the API's usual error shape (any 4xx it documents).
+        for key in (str(status), f"{str(status)[0]}XX", "default", "400", "404", "422", "401", "409"):
             for op in self.spec.operations:
                 if key in op.responses and op.responses[key].media_type in (None, "application/json") \
                         or key in op.responses and (op.responses[key].media_type or "").endswith("+json"):
@@ -116,14 +139,16 @@ class CrudBehavior(ApiBehavior):
         rows = collection.where(resource.parent_field, parent) if resource.parent_field else list(collection)
         names = {p.name for p in op.parameters if p.location == "query"}
         properties = _properties(resource.item_schema)
-        paging = set(SIZE_PARAMS + PAGE_PARAMS + OFFSET_PARAMS + CURSOR_PARAMS)
+        paging = set(SIZE_PARAMS + PAGE_PARAMS + OFFSET_PARAMS + CURSOR_PARAMS + BEFORE_PARAMS)
         for name in names - paging:
             value = ctx.query.get(name)
             sub = properties.get(name)
             if value is None or not isinstance(sub, dict) or _is_type(sub, "object") or _is_type(sub, "array"):
                 continue
+            if isinstance(sub.get("enum"), list) and value not in sub["enum"]:
+                continue  # a value only the filter knows (GitHub's state=all): no filter
             rows = [row for row in rows if _same(row.get(name), value)]
-        start, size, page_number = self._window(ctx, op, names)
+        start, size, page_number = self._window(ctx, op, names, rows, resource.key)
         page = rows[start:start + size] if size is not None else rows[start:]
         more = size is not None and start + size < len(rows)
         cursor = _cursor(start + size) if more else None
@@ -133,15 +158,27 @@ class CrudBehavior(ApiBehavior):
         shown = [project(row, item_schema) for row in page]
         body = envelope(response.schema if response else None, member, shown, total=len(rows),
                         next_cursor=cursor, page_number=page_number, size=size)
-        return Reply(status, body)
+        return Reply(status, self._filled(body, response, ctx))
 
-    def _window(self, ctx: OperationContext, op: Operation, names: set[str]) -> tuple[int, int | None, int | None]:
-        """(start, size or None for all, page number) from the list's paging parameters."""
+    def _filled(self, body: Any, response: ResponseSpec | None, ctx: OperationContext) -> Any:
+        """The body with what its schema requires and the store does not hold (see fill_required)."""
+        if response is None or response.schema is None:
+            return body
+        return fill_required(body, response.schema,
+                             lambda name, sub: _made(name, sub, ctx.fake, ctx.link(ctx.request.path)))
+
+    def _window(self, ctx: OperationContext, op: Operation, names: set[str], rows: list[dict],
+                key: str) -> tuple[int, int | None, int | None]:
+        """(start, size or None for all, page number) from the list's paging parameters.
+
+        A cursor is one this server gave out (``next_cursor``), or the key of an entity in
+        the list (Stripe's ``starting_after`` / ``ending_before``)."""
         params = {p.name: p for p in op.parameters if p.location == "query"}
         size_name = next((n for n in SIZE_PARAMS if n in names), None)
         page_name = next((n for n in PAGE_PARAMS if n in names), None)
         offset_name = next((n for n in OFFSET_PARAMS if n in names), None)
         cursor_name = next((n for n in CURSOR_PARAMS if n in names), None)
+        before_name = next((n for n in BEFORE_PARAMS if n in names), None)
         if not (size_name or page_name):
             size = None
         else:
@@ -156,7 +193,16 @@ class CrudBehavior(ApiBehavior):
         if cursor_name and ctx.query.get(cursor_name):
             start = _read_cursor(ctx.query[cursor_name])
             if start is None:
-                raise self.error(400, f"{cursor_name}: not a cursor this server gave out")
+                start = _position(rows, key, ctx.query[cursor_name])
+                if start is None:
+                    raise self.error(400, f"{cursor_name}: not a cursor this server gave out, nor an id in the list")
+                start += 1
+        elif before_name and ctx.query.get(before_name):
+            end = _position(rows, key, ctx.query[before_name])
+            if end is None:
+                raise self.error(400, f"{before_name}: not an id in the list")
+            start = max(0, end - size) if size is not None else 0
+            size = end - start  # the page ends right before that id
         elif offset_name and isinstance(ctx.query.get(offset_name), int):
             start = max(ctx.query[offset_name], 0)
         elif page_name and size is not None:
@@ -222,18 +268,25 @@ class CrudBehavior(ApiBehavior):
         response = op.responses.get(str(status))
         if response is None or response.schema is None:
             return Reply(status, None)
-        return Reply(status, project(entity, response.schema))
+        return Reply(status, self._filled(project(entity, response.schema), response, ctx))
 
     # --- the parts handlers share ---------------------------------------------------------
     def _parent_value(self, ctx: OperationContext, plan: Plan) -> Any:
-        """The parent named by the path (404 when the parent collection lacks it)."""
+        """The parent named by the path: 404 unless it, and every ancestor above it, exists
+        and belongs to the one named before it (/repos/2/issues/1: issue 1 of repo 2)."""
         resource = plan.resource
         if not plan.parent_param or not resource.parent_field:
             return None
-        value = ctx.path.get(plan.parent_param)
-        if resource.parent is not None and value not in ctx.data[resource.parent.name]:
-            raise self.error(404, f"{_singular(resource.parent)} {value} not found")
-        return value
+        values = [ctx.path.get(name) for name in plan.ancestor_params]
+        level, depth = resource.parent, len(values) - 1
+        while level is not None and depth >= 0:
+            entity = ctx.data[level.name].get(values[depth])
+            above = values[depth - 1] if depth >= 1 else None
+            if entity is None or (level.parent_field and depth >= 1 and level.parent is not None
+                                  and entity.get(level.parent_field) != above):
+                raise self.error(404, f"{_singular(level)} {values[depth]} not found")
+            level, depth = level.parent, depth - 1
+        return ctx.path.get(plan.parent_param)
 
     def _find(self, ctx: OperationContext, plan: Plan) -> dict:
         resource = plan.resource
@@ -250,12 +303,11 @@ class CrudBehavior(ApiBehavior):
         status = _success_status(op)
         response = op.responses.get(str(status))
         headers = {}
-        if response is not None and any(h.name.lower() == "location" for h in response.headers) \
-                and resource.item_path:
+        if status == 201 and resource.item_path:  # where the new entity lives, as HTTP says
             headers["Location"] = ctx.link(_item_link(resource, entity, ctx, plan))
         if response is None or response.schema is None:
             return Reply(status, None, headers)
-        return Reply(status, project(entity, response.schema), headers)
+        return Reply(status, self._filled(project(entity, response.schema), response, ctx), headers)
 
     def _remove_with_children(self, data: ApiData, resource: Resource, key: Any) -> None:
         data[resource.name].remove(key)
@@ -292,10 +344,14 @@ class CrudBehavior(ApiBehavior):
             stamp = name in UPDATED_MEMBERS or (name in CREATED_MEMBERS and name not in entity)
             if stamp and _is_type(sub, "string") and sub.get("format") in (None, "date-time"):
                 entity[name] = now
+            elif stamp and _is_type(sub, "integer"):  # Unix seconds (Stripe's created)
+                entity[name] = int(parse_timestamp(now).timestamp())
             elif name not in entity and "default" in sub:
                 entity[name] = sub["default"]
-            elif name not in entity and (name in required or sub.get("readOnly")):
-                entity[name] = fake.from_schema({"type": "object", "properties": {name: sub}, "required": [name]})[name]
+            elif name not in entity and sub.get("readOnly"):
+                entity[name] = _initial(name, sub, fake)
+            elif name not in entity and name in required:
+                entity[name] = _made(name, sub, fake, "")
         return entity
 
     def _new_key(self, resource: Resource, data: ApiData, fake: Fake) -> Any:
@@ -364,6 +420,31 @@ def _layout(resource: Resource) -> CollectionLayout:
                             schema=None, validator=None)
 
 
+def _initial(name: str, schema: dict, fake: Fake) -> Any:
+    """A server-made member's value on a new entity: a constant, a flag off, a count at its
+    lowest, the first state of an ``enum``; anything else generated."""
+    if "const" in schema:
+        return schema["const"]
+    if _is_type(schema, "boolean"):
+        return False
+    if (_is_type(schema, "integer") or _is_type(schema, "number")) and "enum" not in schema:
+        low = schema.get("minimum", 0)
+        value = low if isinstance(low, (int, float)) and low > 0 else 0
+        above = schema.get("exclusiveMinimum")
+        return above + 1 if isinstance(above, (int, float)) and value <= above else value
+    return _made(name, schema, fake, "")
+
+
+def _made(name: str, schema: dict, fake: Fake, url: str) -> Any:
+    """A value for a required member nothing stored: the request's URL for ``url``, the
+    first of an ``enum``, else one generated from the member's schema."""
+    if name == "url" and _is_type(schema, "string") and url:
+        return url
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    return fake.from_schema({"type": "object", "properties": {name: schema}, "required": [name]})[name]
+
+
 def _success_status(op: Operation) -> int:
     statuses = op.documented_statuses()
     successes = [s for s in statuses if 200 <= s < 300]
@@ -371,12 +452,23 @@ def _success_status(op: Operation) -> int:
 
 
 def _singular(resource: Resource) -> str:
-    name = resource.name.split("_")[-1] if "_" in resource.name and resource.parent else resource.name
+    """``payment_methods`` -> ``payment_method`` (a made-unique ``repos_issues`` -> ``issue``)."""
+    name = resource.name
+    if resource.parent and name.startswith(resource.parent.name + "_"):
+        name = name[len(resource.parent.name) + 1:]
+    name = name.replace("_", " ")
     return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
 
 
 def _same(stored: Any, wanted: Any) -> bool:
     return stored == wanted or str(stored).lower() == str(wanted).lower()
+
+
+def _position(rows: list[dict], key: str, wanted: Any) -> int | None:
+    for index, row in enumerate(rows):
+        if _same(row.get(key), wanted):
+            return index
+    return None
 
 
 def _cursor(offset: int) -> str:

@@ -48,6 +48,9 @@ class Plan:
     why: str = ""  # for an example: why nothing was inferred
     parent_param: str | None = None  # this operation's name for the parent's path parameter
     id_param: str | None = None  # ... and for the item's
+    # The parameters naming every ancestor, outermost first (/repos/{r}/issues/{i}/comments:
+    # r, i): each must name an entity that belongs to the one before it.
+    ancestor_params: tuple[str, ...] = ()
 
 
 @dataclass
@@ -177,16 +180,20 @@ def _plan(op: Operation, kind: str, resource: Resource | None) -> Plan:
         return Plan("example", why="the path is not /things or /things/{id}")
     verbs = {"collection": {"GET": "list", "POST": "create"},
              "item": {"GET": "get", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}}
+    if op.body is not None:
+        verbs["item"]["POST"] = "update"  # Stripe style: POST /customers/{id} changes the customer
     verb = verbs.get(kind, {}).get(op.method)
     if verb is None:
-        return Plan("example", resource, why=f"{op.method} on a {kind} path is not a CRUD verb")
+        where = "an item" if kind == "item" else "a collection"
+        return Plan("example", resource, why=f"{op.method} on {where} path is not a CRUD verb")
     if verb == "list" and list_items_member(_success_schema(op))[1] is None:
         return Plan("example", resource, why="a GET whose response holds no list")
     segments = _segments(op.path)
     own = segments[-1] if kind == "item" else None
-    above = segments[-3] if kind == "item" and len(segments) >= 3 else \
-        segments[-2] if kind == "collection" and len(segments) >= 2 else ""
-    return Plan(verb, resource, parent_param=_name(above), id_param=_name(own or ""))
+    inner = segments[:-2] if kind == "item" else segments[:-1]  # what is above the collection's literal
+    ancestors = tuple(name for name in (_name(s) for s in inner) if name)
+    return Plan(verb, resource, parent_param=ancestors[-1] if ancestors and _name(inner[-1]) else None,
+                id_param=_name(own or ""), ancestor_params=ancestors)
 
 
 def _name(segment: str) -> str | None:
@@ -223,16 +230,30 @@ def _learn(resource: Resource, op: Operation, kind: str) -> None:
             resource.item_schema = candidate
 
 
+def key_member(id_param: str | None, collection: str, properties: dict) -> str:
+    """The member an item path's parameter names: itself (``sku``), the parameter without
+    the resource's name (``issue_number`` -> ``number``, ``petId`` -> ``id``), ``id``, or a
+    member ending in id named after the resource; ``id`` when none fits."""
+    if id_param in properties:
+        return id_param
+    singular = collection.rstrip("s").lower()
+    if id_param:
+        bare = re.sub(rf"^{re.escape(singular)}[_-]?", "", id_param, flags=re.I)
+        for candidate in (bare, bare[:1].lower() + bare[1:], bare.lower()):
+            if candidate and candidate in properties:
+                return candidate
+    if "id" in properties:
+        return "id"
+    for name in properties:
+        if name.lower().endswith("id") and name.lower().startswith(singular[:3]):
+            return name
+    return "id"
+
+
 def _settle(resource: Resource) -> None:
     """Pick the key member and the parent member once every operation is read."""
     properties = _properties(resource.item_schema)
-    if resource.id_param in properties:
-        resource.key = resource.id_param
-    elif "id" not in properties:
-        for name in properties:  # petId, noteId, sku ...
-            if name.lower().endswith("id") and name.lower().startswith(resource.name.rstrip("s")[:3].lower()):
-                resource.key = name
-                break
+    resource.key = key_member(resource.id_param, resource.name, properties)
     if not resource.id_schema:
         resource.id_schema = properties.get(resource.key) if isinstance(properties.get(resource.key), dict) else {}
     if resource.parent_param or resource.parent:

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Callable
 
 from .infer import _is_type, _properties
 
@@ -78,6 +78,45 @@ def envelope(schema: dict | None, member: str | None, page: list, *, total: int,
     return body
 
 
+def fill_required(value: Any, schema: Any, make: Callable[[str, dict], Any]) -> Any:
+    """`value` with the members its schema requires and it lacks: a ``const``, a
+    ``default``, a lone ``enum`` value, else ``make(name, member schema)`` (Stripe's
+    ``object: "list"``, a delete's ``deleted: true``). Nested objects and items too."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [fill_required(item, items, make) for item in value] if isinstance(items, dict) else value
+    if not isinstance(value, dict):
+        return value
+    properties = _properties(schema)
+    filled = dict(value)
+    for name in _required(schema):
+        if name in filled:
+            continue
+        sub = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        if "const" in sub:
+            filled[name] = sub["const"]
+        elif "default" in sub:
+            filled[name] = sub["default"]
+        elif isinstance(sub.get("enum"), list) and len(sub["enum"]) == 1:
+            filled[name] = sub["enum"][0]
+        else:
+            filled[name] = make(name, sub)
+    for name, member in filled.items():
+        if isinstance(member, (dict, list)) and isinstance(properties.get(name), dict):
+            filled[name] = fill_required(member, properties[name], make)
+    return filled
+
+
+def _required(schema: dict) -> list[str]:
+    names = list(schema.get("required") or ())
+    for branch in schema.get("allOf") or ():
+        if isinstance(branch, dict):
+            names += [n for n in _required(branch) if n not in names]
+    return names
+
+
 def _numeric(schema: dict) -> bool:
     return _is_type(schema, "integer") or _is_type(schema, "number")
 
@@ -101,7 +140,8 @@ def error_body(schema: dict | None, status: int, message: str) -> Any:
             body[name], placed = message, True
         elif name in STATUS_MEMBERS and _numeric(sub):
             body[name] = status
-        elif name in STATUS_MEMBERS + ("error", "type") and _is_type(sub, "string"):
+        elif name in STATUS_MEMBERS + ("error", "type") and _is_type(sub, "string") \
+                and not any(k in sub for k in ("enum", "const", "pattern", "format")):
             body[name] = _phrase(status)
         elif name in ("error", "errors") and _is_type(sub, "object"):
             body[name] = error_body(sub, status, message)

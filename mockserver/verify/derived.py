@@ -142,6 +142,10 @@ class DerivedFlow:
             cancel()
             flow.expect_gone(get.operation_id, path=self._path(flow, resource, get, key))
 
+    def sample_body(self, operation: Operation) -> dict | None:
+        """A valid body for any operation that takes one (for the negative checks)."""
+        return self._body(operation) or None
+
     def _body(self, create: Operation) -> dict:
         """A body the create operation accepts: its example, else one generated from its schema."""
         if create.body is None:

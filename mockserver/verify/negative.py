@@ -48,7 +48,11 @@ def sample_path(flow: Flow, module, operation) -> dict:
 
 
 def sample_body(flow: Flow, module, operation):
-    """The spec's first request example, adapted by the API module (its parents)."""
+    """The spec's first request example, adapted by the API module (its parents); a
+    derived flow makes one from the request schema when the spec has none."""
+    made = getattr(module, "sample_body", None)
+    if made is not None and operation.body is not None and not operation.body.examples:
+        return made(operation)
     if operation.body is None or not operation.body.examples:
         return None
     body = copy.deepcopy(operation.body.examples[0])
