@@ -8,6 +8,7 @@ documented, with an example, in docs/x-mock.md; a test keeps the two lists equal
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -67,12 +68,43 @@ def _access(value: Any) -> str:
     return ""
 
 
+# x-mock-errors: each generic situation and the placeholders its message and headers may use.
+SITUATIONS = {"unauthenticated": set(), "refused": set(), "route_not_found": {"method", "path", "mount"},
+              "method_not_allowed": {"method", "allowed", "path"}, "bad_path": {"operation"},
+              "too_large": {"limit"}, "internal_error": set()}
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def _errors(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "must be a mapping of body, codes and situations"
+    unknown = sorted(set(value) - set(SITUATIONS) - {"body", "codes"})
+    if unknown:
+        return f"unknown key(s) {unknown}; it takes body, codes, {', '.join(SITUATIONS)}"
+    if "codes" in value and not isinstance(value["codes"], dict):
+        return "codes must map statuses to codes"
+    for name, allowed in SITUATIONS.items():
+        declared = value.get(name)
+        if declared is None:
+            continue
+        if not isinstance(declared, dict) or set(declared) - {"status", "message", "headers"}:
+            return f"{name}: must be a mapping of status, message, headers"
+        if "status" in declared and not (isinstance(declared["status"], int) and 400 <= declared["status"] <= 599):
+            return f"{name}: status must be an HTTP error status, not {declared['status']!r}"
+        texts = [str(declared.get("message", ""))] + [str(v) for v in (declared.get("headers") or {}).values()]
+        wrong = sorted({p for text in texts for p in _PLACEHOLDER.findall(text)} - allowed)
+        if wrong:
+            return f"{name}: unknown placeholder(s) {wrong}; it may use {sorted(allowed) or 'none'}"
+    return ""
+
+
 # key -> (where it may stand, check of its value: "" when fine, else why not)
 VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "x-mock-collections": ((ROOT,), _collections),
     "x-mock-trailing-slash": ((ROOT,), _one_of("optional")),
     "x-mock-repeated-query": ((ROOT,), _one_of("first", "last")),
     "x-mock-access": ((ROOT,), _access),
+    "x-mock-errors": ((ROOT,), _errors),
     "x-mock-validation": ((OPERATION,), _one_of("handler")),
     "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),
     "x-mock-secret": ((SCHEMA,), _boolean),

@@ -43,6 +43,9 @@ def test_every_key_is_documented_with_an_example_and_no_other():
     ("x-mock-collections: {things: {ids: serial}}\n", "unknown ids strategy 'serial'"),
     ("x-mock-collections: {things: {references: {owner: owners}}}\n", "references name no collection"),
     ("x-mock-access: {roles: []}\n", "unknown key(s) ['roles']"),
+    ("x-mock-errors: {gone: {status: 410}}\n", "unknown key(s) ['gone']"),
+    ("x-mock-errors: {too_large: {message: 'over {limit} bytes, {size}'}}\n", "unknown placeholder(s) ['size']"),
+    ("x-mock-errors: {unauthenticated: {status: 200}}\n", "status must be an HTTP error status"),
 ])
 def test_a_bad_root_declaration_stops_the_start_naming_spec_and_pointer(tmp_path, addition, message):
     path = tmp_path / "mine.yaml"
@@ -63,6 +66,31 @@ def test_a_key_in_the_wrong_place_or_with_a_bad_value_names_its_pointer(tmp_path
                                  "x-mock-secret: yes-please}}"), encoding="utf-8")
     with pytest.raises(SpecError, match="x-mock-secret: must be true or false"):
         load_spec(path)
+
+
+def test_declared_errors_answer_the_generic_situations(tmp_path):
+    from mockserver.app import create_app
+    from mockserver.registry import load_apis
+    from mockserver.runtime import MockConfig
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(BASE + "security: [{key: []}]\n" + """x-mock-errors:
+  body: {error: {code: "{code}", status: "{status}", text: "Error: {message}"}}
+  codes: {401: unauthorized, default: failed}
+  unauthenticated: {message: Log in first, headers: {WWW-Authenticate: Key}}
+  route_not_found: {status: 404, message: "nothing at {method} {path}"}
+  method_not_allowed: {message: "{method} is not one of {allowed}"}
+""", encoding="utf-8")
+    apis = load_apis(only=["mine"], extra_specs=[path])
+    client = create_app(MockConfig(fixtures=[], extra_specs=[path]), apis=apis).test_client()
+    refused = client.get("/mine/things")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Key"
+    assert refused.json == {"error": {"code": "unauthorized", "status": 401, "text": "Error: Log in first"}}
+    missing = client.get("/mine/nothing", headers={"X-Key": "k"})
+    assert missing.json["error"] == {"code": "failed", "status": 404, "text": "Error: nothing at GET /nothing"}
+    wrong = client.delete("/mine/things", headers={"X-Key": "k"})
+    assert wrong.status_code == 405 and wrong.headers["Allow"].startswith("GET")
+    assert wrong.json["error"]["text"] == f"Error: DELETE is not one of {wrong.headers['Allow']}"
 
 
 def test_the_shipped_specs_use_only_documented_keys():

@@ -35,7 +35,7 @@ from faker.providers.person.en_US import Provider as PersonProvider
 from ..auth import Credential
 from ..fake import Fake
 from ..timestamps import iso
-from ..messages import ApiError, MockRequest, Reply
+from ..messages import ApiError, Reply
 from ..spec import Operation, compile_schema
 from ..store import ApiData
 from ..validation import Violation, schema_violations
@@ -45,16 +45,12 @@ ADMIN_PROJECT = "admin"
 SUCCESS = {"status": "SUCCESS"}
 
 UNAUTHORIZED = "Full authentication is required to access this resource"
-INVALID_TOKEN = "Invalid access token"
 DUPLICATE_USERNAME = "There is already a credential has this name!"
 
 # The optional members of a credential a client may send, in the order the list shows them.
 OPTIONAL_FIELDS = ("fullName", "enabled", "ipList", "email", "description", "roleNameList", "expireDate")
 LISTED_FIELDS = ("fullName", "username", "enabled", "ipList", "email", "description", "roleNameList",
                  "expireDate")
-
-ERROR_CODES = {400: "bad_request", 401: "unauthorized_client", 404: "not_found", 405: "method_not_allowed",
-               413: "payload_too_large", 415: "unsupported_media_type"}  # anything else: internal_error
 
 TYPE_LABELS = {"API_PROXY": "API Proxy", "API_PROXY_GROUP": "API Proxy Group"}
 
@@ -178,20 +174,6 @@ class Behavior(ApiBehavior):
         self._issued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     # --- the API's error format ---------------------------------------------------------
-    def error_body(self, status: int, message: str, **extra) -> dict:
-        """``{"error": <code for the status>, "error_description": message}``."""
-        return {"error": ERROR_CODES.get(status, "internal_error"), "error_description": message}
-
-    def route_not_found(self, request: MockRequest) -> ApiError:
-        return self.error(404, f"No handler found for {request.method} {request.mount}{request.path}")
-
-    def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
-        return self.error(405, f"Request method '{request.method}' not supported",
-                          headers={"Allow": ", ".join(allowed)})
-
-    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
-        return self.error(401, UNAUTHORIZED)
-
     def authenticate(self, credential: Credential, data: ApiData) -> Principal:
         """A token, bare or after ``Bearer``; a ``Bearer`` with nothing after it is none."""
         scheme, _, token = credential.token.partition(" ")
@@ -208,10 +190,6 @@ class Behavior(ApiBehavior):
     def default_principal(self, credential: Credential, data: ApiData) -> Principal:
         return Principal(name=self.token_of(credential))
 
-    def credential_refused(self, credential: Credential) -> ApiError:
-        """A token the scenario does not declare: 401 ``unauthorized_client``."""
-        return self.error(401, INVALID_TOKEN)
-
     def principal_for(self, grant, data: ApiData) -> Principal:
         """A declared token: ``admin`` uses every project, ``user`` the project names of its scope."""
         return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
@@ -224,12 +202,6 @@ class Behavior(ApiBehavior):
             media_type = first.message.split("'")[1] if first.message.count("'") >= 2 else "(none)"
             return self.error(415, f"Content type '{media_type}' not supported", violations=violations)
         return self.error(400, describe_violations(violations), violations=violations)
-
-    def payload_too_large(self, limit: int) -> ApiError:
-        return self.error(413, f"Request body exceeds {limit} bytes")
-
-    def internal_error(self) -> ApiError:
-        return self.error(500, "An unexpected error occurred")
 
     # --- request checks the schema alone cannot phrase well -----------------------------
     def _check_access_body(self, ctx: OperationContext) -> None:

@@ -61,7 +61,7 @@ from typing import Any, Callable
 
 from ..fake import Fake
 from ..timestamps import iso, parse_timestamp, shifted
-from ..messages import ApiError, MockRequest, Reply
+from ..messages import ApiError, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation, read_json_body
@@ -75,13 +75,10 @@ from .awx_inputs import (
 )
 from .base import ApiBehavior, OperationContext, Principal, handles
 
-NOT_AUTHENTICATED = "Authentication credentials were not provided."
 INVALID_BASIC = "Invalid username/password."
 PERMISSION_DENIED = "You do not have permission to perform this action."
-WWW_AUTHENTICATE = "Bearer realm=api authorization_url=/api/o/authorize/"
 NOT_FOUND = "Not found."
 INVALID_PAGE = "Invalid page."
-SERVER_ERROR = "A server error occurred."
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -314,24 +311,6 @@ class Behavior(ApiBehavior):
         """A 400 with DRF field errors."""
         return ApiError(400, errors, None, violations if violations is not None else violations_of(errors))
 
-    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
-        return self.error(401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
-
-    def route_not_found(self, request: MockRequest) -> ApiError:
-        return self.error(404, NOT_FOUND)
-
-    def route_not_found_for(self, operation: Operation) -> ApiError:
-        return self.error(404, NOT_FOUND)
-
-    def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
-        return self.error(405, f'Method "{request.method}" not allowed.', headers={"Allow": ", ".join(allowed)})
-
-    def payload_too_large(self, limit: int) -> ApiError:
-        return self.error(413, f"Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE ({limit} bytes).")
-
-    def internal_error(self) -> ApiError:
-        return self.error(500, SERVER_ERROR)
-
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """Only for operations without handler validation (none today), in DRF's shapes.
 
@@ -362,8 +341,9 @@ class Behavior(ApiBehavior):
         return self._refusal(credential.kind == "basic")
 
     def _refusal(self, basic: bool) -> ApiError:
-        return self.error(401, INVALID_BASIC if basic else NOT_AUTHENTICATED,
-                          headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+        # As no credential at all (x-mock-errors.unauthenticated), in Basic's own words for a pair.
+        refusal = self.unauthenticated(None, None, "refused")
+        return self.error(401, INVALID_BASIC, headers=refusal.headers) if basic else refusal
 
     def principal_for(self, grant, data: ApiData) -> Principal:
         """The AWX user a declared credential acts as; refused (401) when that user is missing.

@@ -79,6 +79,29 @@ def handles(operation_id: str) -> Callable[[Handler], Handler]:
     return mark
 
 
+def fill_template(template: Any, values: dict) -> Any:
+    """A copy of a body template with its ``{name}`` placeholders filled: a string that is
+    one placeholder takes the value as it is (``"{status}"`` -> 404), others are formatted."""
+    if isinstance(template, dict):
+        return {key: fill_template(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill_template(item, values) for item in template]
+    if isinstance(template, str):
+        whole = template[1:-1] if template.startswith("{") and template.endswith("}") else None
+        if whole is not None and whole in values:
+            return values[whole]
+        return template.format_map(_Known(values))
+    return template
+
+
+class _Known(dict):
+    """Values for str.format_map: a placeholder with no value stays as written (the spec's
+    check at load names it; a request never fails on it)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def describe(violations: list[Violation], limit: int = 3) -> str:
     """A short human sentence for the first few violations."""
     parts = []
@@ -103,28 +126,53 @@ class ApiBehavior:
                 self._handlers[operation_id] = getattr(self, name)
 
     # --- the API's error format -------------------------------------------------------
+    # Declared in the spec's root ``x-mock-errors`` (docs/x-mock.md): the body template,
+    # and the status, message and headers of each generic situation. A module overrides a
+    # method only where the product does something no declaration can say.
+    def declared_errors(self) -> dict:
+        """The spec's ``x-mock-errors`` (empty when it declares none)."""
+        return (getattr(self.spec, "document", None) or {}).get("x-mock-errors") or {}
+
     def error_body(self, status: int, message: str, **extra) -> Any:
-        """The body the real API sends for an error. Every API overrides this."""
-        return {"status": status, "message": message}
+        """The body the real API sends for an error: the declared template filled in
+        (``{status}``, ``{message}``, ``{code}`` from its ``codes``), else ``{status, message}``."""
+        declared = self.declared_errors()
+        template = declared.get("body")
+        if template is None:
+            return {"status": status, "message": message}
+        code = (declared.get("codes") or {}).get(status, (declared.get("codes") or {}).get("default", ""))
+        return fill_template(template, {"status": status, "message": message, "code": code, **extra})
 
     def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:
         """An ApiError with this API's body for `status`."""
         return ApiError(status, self.error_body(status, message, **extra), headers, list(violations),
                         reason=message)
 
-    # --- generic situations; override where the product differs ----------------------
+    def situation(self, name: str, status: int, message: str, **values) -> ApiError:
+        """The error of a generic situation: as ``x-mock-errors.<name>`` declares it, else
+        `status` and `message` (``{placeholders}`` filled from `values`)."""
+        declared = self.declared_errors().get(name) or {}
+        text = str(declared.get("message", message)).format_map(_Known(values))
+        headers = {key: str(value).format_map(_Known(values))
+                   for key, value in (declared.get("headers") or {}).items()}
+        return self.error(int(declared.get("status", status)), text, headers=headers or None)
+
+    # --- generic situations (declared, or overridden where the product differs) -------
     def route_not_found(self, request: MockRequest) -> ApiError:
         """No documented path matches."""
-        return self.error(404, f"No route for {request.method} {request.path}")
+        return self.situation("route_not_found", 404, "No route for {method} {path}", method=request.method,
+                              path=request.path, mount=request.mount)
 
     def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
-        """The path exists, the method does not."""
-        return self.error(405, f"Method {request.method} not allowed",
-                          headers={"Allow": ", ".join(allowed)})
+        """The path exists, the method does not (always with ``Allow``)."""
+        error = self.situation("method_not_allowed", 405, "Method {method} not allowed", method=request.method,
+                               allowed=", ".join(allowed), path=request.path)
+        error.headers["Allow"] = ", ".join(allowed)
+        return error
 
     def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
         """No acceptable credential was presented."""
-        return self.error(401, "Unauthorized")
+        return self.situation("unauthenticated", 401, "Unauthorized")
 
     # --- who is calling ----------------------------------------------------------------
     def authenticate(self, credential: Credential, data: ApiData) -> Principal:
@@ -150,7 +198,10 @@ class ApiBehavior:
         return None
 
     def credential_refused(self, credential: Credential) -> ApiError:
-        """A credential the scenario does not declare: the API's own 401/403."""
+        """A credential the scenario does not declare: the API's own 401/403 (``refused``,
+        else as no credential at all)."""
+        if "refused" in self.declared_errors():
+            return self.situation("refused", 401, "Unauthorized")
         return self.unauthenticated(None, None, "credential not accepted")
 
     def principal_for(self, grant, data: ApiData) -> Principal:
@@ -189,15 +240,15 @@ class ApiBehavior:
 
     def route_not_found_for(self, operation: Operation) -> ApiError:
         """A path parameter failed its schema: real routers answer that with a 404."""
-        return self.error(404, "Not found")
+        return self.situation("bad_path", 404, "Not found", operation=operation.operation_id)
 
     def payload_too_large(self, limit: int) -> ApiError:
         """The body is larger than the server accepts."""
-        return self.error(413, f"Request body exceeds {limit} bytes")
+        return self.situation("too_large", 413, "Request body exceeds {limit} bytes", limit=limit)
 
     def internal_error(self) -> ApiError:
         """An unexpected exception (logged by the pipeline)."""
-        return self.error(500, "Internal server error")
+        return self.situation("internal_error", 500, "Internal server error")
 
     def not_documented(self, operation: Operation, message: str) -> ApiError:
         """A ``Prefer`` header asked for a response the operation does not document."""

@@ -29,7 +29,7 @@ import re
 from dataclasses import replace
 
 from ..fake import Fake
-from ..messages import ApiError, MockRequest, Reply
+from ..messages import ApiError, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation
@@ -128,19 +128,6 @@ class Behavior(ApiBehavior):
 
     api_id = "cloudplans"
 
-    def error_body(self, status: int, message: str, **extra) -> dict:
-        """The product's envelope: the HTTP status echoed, and a message [notes]."""
-        return {"status": status, "response": message}
-
-    # --- generic situations, in this API's envelope ----------------------------------------
-    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
-        """No bearer token: 401 "Unauthorized" [notes], with the RFC 6750 challenge [mock]."""
-        return self.error(401, "Unauthorized", headers={"WWW-Authenticate": "Bearer"})
-
-    def credential_refused(self, credential) -> ApiError:
-        """A token the scenario does not declare: 401 as for no token, flagged per RFC 6750 [mock]."""
-        return self.error(401, "Unauthorized", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-
     def principal_for(self, grant, data: ApiData) -> Principal:
         """A declared token: ``admin`` sees every organization, ``user`` only its ``scope``.
 
@@ -149,20 +136,6 @@ class Behavior(ApiBehavior):
         """
         return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
                          attributes={"role": grant.role, "scope": frozenset(str(v) for v in grant.scope)})
-
-    def route_not_found(self, request: MockRequest) -> ApiError:
-        """An unknown path: 404 naming it."""
-        return self.error(404, f"Not found: {request.method} {request.path}")
-
-    def route_not_found_for(self, operation: Operation) -> ApiError:
-        """No path parameters here, but keep the envelope should one ever be added."""
-        return self.error(404, "Not found")
-
-    def method_not_allowed(self, request: MockRequest, allowed: tuple[str, ...]) -> ApiError:
-        """A known path with the wrong method: 405 with an Allow header."""
-        methods = ", ".join(allowed)
-        return self.error(405, f"Method not allowed: {request.method} (allowed: {methods})",
-                          headers={"Allow": methods})
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """An invalid request: 415 for a body that is not JSON, else 400 naming the fields."""
@@ -177,14 +150,6 @@ class Behavior(ApiBehavior):
             error = self.error(400, message)
         error.violations = violations
         return error
-
-    def payload_too_large(self, limit: int) -> ApiError:
-        """A body over the server's limit."""
-        return self.error(413, f"Request body exceeds {limit} bytes")
-
-    def internal_error(self) -> ApiError:
-        """An unexpected exception (the pipeline logs it)."""
-        return self.error(500, "Internal server error")
 
     # --- lookups -----------------------------------------------------------------------------
     def _organization(self, ctx: OperationContext, org_id: str) -> dict:

@@ -73,9 +73,6 @@ class Behavior(ApiBehavior):
     def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
         return self.error(403, "No valid authentication token suplied", code="invalid_session")
 
-    def route_not_found_for(self, operation: Operation) -> ApiError:
-        return self.error(404, "Not found")
-
     def authenticate(self, credential, data: ApiData) -> Principal:
         """A live session acts as its user; other tokens follow the scenario (see base)."""
         session = data["sessions"].get(credential.token)

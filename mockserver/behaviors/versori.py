@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 
 from ..fake import Fake
 from ..timestamps import iso, parse_timestamp, shifted
-from ..messages import ApiError, MockRequest, Reply
+from ..messages import ApiError, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation
@@ -180,23 +180,11 @@ class Behavior(ApiBehavior):
             body["cause"] = extra["cause"]
         return body
 
-    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
-        return self.error(401, "Authentication required: send the session cookie or "
-                               "Authorization: Bearer <api key>")
-
-    def credential_refused(self, credential) -> ApiError:
-        # [mock] The same code and format as no credential at all.
-        return self.error(401, "Authentication failed: the session cookie or API key is not valid")
-
     def principal_for(self, grant, data: ApiData) -> Principal:
         """A declared token: ``admin`` sees every organisation, ``user`` its scope's ULIDs."""
         scope = frozenset(str(value).upper() for value in grant.scope)  # ULIDs are upper case here
         return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
                          attributes={"role": grant.role, "scope": scope})
-
-    def route_not_found_for(self, operation: Operation) -> ApiError:
-        # A path id that is not a ULID cannot name anything: the real router answers 404.
-        return self.error(404, "Not found: the path's ids must be ULIDs")
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """Path problems are 404s, a wrong content type 415; everything else one 400 listing all."""

@@ -57,6 +57,9 @@ class CrudBehavior(ApiBehavior):
 
     # --- errors in the documented shape -----------------------------------------------
     def error_body(self, status: int, message: str, **extra) -> Any:
+        """The declared template (``x-mock-errors``), else the documented error response's shape."""
+        if "body" in self.declared_errors():
+            return super().error_body(status, message, **extra)
         response = self._documented_error(status)
         if response is None:
             return {"status": status, "message": message}
@@ -87,7 +90,10 @@ class CrudBehavior(ApiBehavior):
             all(v.location == "query" for v in violations)
 
     def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
-        """401 with the challenge of the spec's scheme (Basic or Bearer), as HTTP servers send."""
+        """401 with the challenge of the spec's scheme (Basic or Bearer), as HTTP servers
+        send (unless ``x-mock-errors`` declares the answer)."""
+        if "unauthenticated" in self.declared_errors():
+            return super().unauthenticated(request, operation, problem)
         kinds = {str(s.get("scheme", "")).lower() if s.get("type") == "http" else s.get("type")
                  for s in self.spec.security_schemes.values()}
         challenge = 'Basic realm="mockserver"' if "basic" in kinds else \
@@ -103,13 +109,10 @@ class CrudBehavior(ApiBehavior):
                     return op.responses[key]
         return None
 
-    def route_not_found(self, request: MockRequest) -> ApiError:
-        return self.error(404, f"No route for {request.method} {request.path}")
-
     def route_not_found_for(self, operation: Operation) -> ApiError:
         """A path parameter of the wrong form: the documented 400 (invalid input), else a
-        404 as a router answers."""
-        if "400" in operation.responses:
+        404 as a router answers (unless ``x-mock-errors`` declares ``bad_path``)."""
+        if "400" in operation.responses and "bad_path" not in self.declared_errors():
             return self.error(400, "Invalid path parameter")
         return self.error(404, "Not found")
 
