@@ -181,12 +181,14 @@ def _error(message: str, context: list):
 
 
 @cache
-def validator_class():
-    """Draft 2020-12 with bounded ``oneOf``, ``anyOf``, ``uniqueItems`` and brief quotes (built on first use: jsonschema is
-    imported only once a request is invalid)."""
+def validator_class(brief: bool = True):
+    """Draft 2020-12 with bounded ``oneOf``, ``anyOf``, ``uniqueItems``, and with `brief`
+    quotes (built on first use: jsonschema is imported only once a request is invalid).
+    A value short as a whole needs no brief quotes: its checks skip that wrapping."""
     from jsonschema import Draft202012Validator, validators
 
-    keywords = {name: _quoting_briefly(Draft202012Validator.VALIDATORS[name]) for name in QUOTING_KEYWORDS}
+    keywords = {name: _quoting_briefly(Draft202012Validator.VALIDATORS[name]) for name in QUOTING_KEYWORDS} \
+        if brief else {}
     keywords.update(oneOf=_bounded_branches("oneOf"), anyOf=_bounded_branches("anyOf"),
                     uniqueItems=_unique_items)
     return validators.extend(Draft202012Validator, keywords)

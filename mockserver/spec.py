@@ -93,12 +93,13 @@ class SchemaValidator:
     Both check formats, and a test keeps their verdicts equal on every spec's schemas.
     """
 
-    __slots__ = ("schema", "_fast", "_python")
+    __slots__ = ("schema", "_fast", "_python", "_python_short")
 
     def __init__(self, schema: dict):
         self.schema = schema
         self._fast = jsonschema_rs.validator_for(schema, validate_formats=True)
         self._python = None
+        self._python_short = None
 
     @property
     def python(self):
@@ -110,6 +111,18 @@ class SchemaValidator:
             bounded = validator_class()
             self._python = bounded(self.schema, format_checker=bounded.FORMAT_CHECKER)
         return self._python
+
+    def python_errors(self, instance: Any, short: bool = False):
+        """The violations of a value known to be invalid; `short`: the whole value is short
+        as JSON, so nothing in it needs quoting briefly (a cheaper validator)."""
+        if not short:
+            return self.python.iter_errors(instance)
+        if self._python_short is None:
+            from .bounded_schema import validator_class
+
+            bounded = validator_class(brief=False)
+            self._python_short = bounded(self.schema, format_checker=bounded.FORMAT_CHECKER)
+        return self._python_short.iter_errors(instance)
 
     def is_valid(self, instance: Any) -> bool:
         """True when the value satisfies the schema."""

@@ -162,13 +162,14 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
     """The ways `instance` breaks the validator's schema, as Violations: the first
     MAX_VIOLATIONS of them, then one saying there are more (so a huge invalid body costs
     about what a small one does)."""
+    if validator.is_valid(instance):  # the usual case, answered in Rust
+        return []
     found: list[Violation] = []
     seen: set[Violation] = set()
-    big = None  # known once there is an error to explain
-    errors = validator.iter_errors(instance)
+    big = _too_big_to_quote(instance)
+    errors = validator.python_errors(instance, short=not big) if hasattr(validator, "python_errors") \
+        else validator.iter_errors(instance)
     for error in errors:
-        if big is None:
-            big = _too_big_to_quote(instance)
         error = _leaf_error(error)
         parts = list(base) + list(error.absolute_path)
         if error.validator == "required":
