@@ -19,7 +19,7 @@ from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec
 from ..store import ApiData, DuplicateKeyError
 from ..timestamps import iso, parse_timestamp, utcnow
 from ..behaviors.base import ApiBehavior, OperationContext
-from .infer import Inference, Plan, Resource, _is_type, _properties, infer, list_items_member
+from .infer import Inference, Plan, Resource, is_type, properties_of, infer, list_items_member
 from .shapes import envelope, error_body, fill_required, project
 
 SEEDED_TOP_LEVEL = 3  # entities generated per top-level collection when no scenario names the API
@@ -141,12 +141,12 @@ class CrudBehavior(ApiBehavior):
         collection = ctx.data[resource.name]
         rows = collection.where(resource.parent_field, parent) if resource.parent_field else list(collection)
         names = {p.name for p in op.parameters if p.location == "query"}
-        properties = _properties(resource.item_schema)
+        properties = properties_of(resource.item_schema)
         paging = set(SIZE_PARAMS + PAGE_PARAMS + OFFSET_PARAMS + CURSOR_PARAMS + BEFORE_PARAMS)
         for name in names - paging:
             value = ctx.query.get(name)
             sub = properties.get(name)
-            if value is None or not isinstance(sub, dict) or _is_type(sub, "object") or _is_type(sub, "array"):
+            if value is None or not isinstance(sub, dict) or is_type(sub, "object") or is_type(sub, "array"):
                 continue
             if isinstance(sub.get("enum"), list) and value not in sub["enum"]:
                 continue  # a value only the filter knows (GitHub's state=all): no filter
@@ -323,7 +323,7 @@ class CrudBehavior(ApiBehavior):
                   old: dict | None = None, now: str | None = None) -> dict:
         """A whole entity from what the client sent: server-made members (key, parent,
         read-only, timestamps) kept or made, defaults applied, required members generated."""
-        properties = _properties(resource.item_schema)
+        properties = properties_of(resource.item_schema)
         required = set(resource.item_schema.get("required") or ())
         now = now or iso(utcnow())
         entity = {name: value for name, value in body.items()
@@ -345,9 +345,9 @@ class CrudBehavior(ApiBehavior):
             if not isinstance(sub, dict):
                 continue
             stamp = name in UPDATED_MEMBERS or (name in CREATED_MEMBERS and name not in entity)
-            if stamp and _is_type(sub, "string") and sub.get("format") in (None, "date-time"):
+            if stamp and is_type(sub, "string") and sub.get("format") in (None, "date-time"):
                 entity[name] = now
-            elif stamp and _is_type(sub, "integer"):  # Unix seconds (Stripe's created)
+            elif stamp and is_type(sub, "integer"):  # Unix seconds (Stripe's created)
                 entity[name] = int(parse_timestamp(now).timestamp())
             elif name not in entity and "default" in sub:
                 entity[name] = sub["default"]
@@ -407,11 +407,11 @@ class CrudBehavior(ApiBehavior):
 # --- helpers ----------------------------------------------------------------------------------
 def _layout(resource: Resource) -> CollectionLayout:
     id_schema = resource.id_schema or {}
-    if _is_type(id_schema, "integer"):
+    if is_type(id_schema, "integer"):
         ids = "integer"
     elif id_schema.get("format") == "uuid":
         ids = "uuid"
-    elif not id_schema or (_is_type(id_schema, "string") and not any(
+    elif not id_schema or (is_type(id_schema, "string") and not any(
             k in id_schema for k in ("pattern", "enum", "format", "maxLength", "minLength"))):
         ids = "uuid"  # an unconstrained string id: a UUID is as good as any
     else:
@@ -428,9 +428,9 @@ def _initial(name: str, schema: dict, fake: Fake) -> Any:
     lowest, the first state of an ``enum``; anything else generated."""
     if "const" in schema:
         return schema["const"]
-    if _is_type(schema, "boolean"):
+    if is_type(schema, "boolean"):
         return False
-    if (_is_type(schema, "integer") or _is_type(schema, "number")) and "enum" not in schema:
+    if (is_type(schema, "integer") or is_type(schema, "number")) and "enum" not in schema:
         low = schema.get("minimum", 0)
         value = low if isinstance(low, (int, float)) and low > 0 else 0
         above = schema.get("exclusiveMinimum")
@@ -441,7 +441,7 @@ def _initial(name: str, schema: dict, fake: Fake) -> Any:
 def _made(name: str, schema: dict, fake: Fake, url: str) -> Any:
     """A value for a required member nothing stored: the request's URL for ``url``, the
     first of an ``enum``, else one generated from the member's schema."""
-    if name == "url" and _is_type(schema, "string") and url:
+    if name == "url" and is_type(schema, "string") and url:
         return url
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return schema["enum"][0]
@@ -492,11 +492,11 @@ def _merge_patch(target: Any, patch: Any, schema: Any) -> Any:
     allows null (``expires_at: null`` then stores null)."""
     if not isinstance(patch, dict):
         return patch
-    properties = _properties(schema) if isinstance(schema, dict) else {}
+    properties = properties_of(schema) if isinstance(schema, dict) else {}
     result = dict(target) if isinstance(target, dict) else {}
     for name, value in patch.items():
         sub = properties.get(name)
-        if value is None and not (isinstance(sub, dict) and _is_type(sub, "null")):
+        if value is None and not (isinstance(sub, dict) and is_type(sub, "null")):
             result.pop(name, None)
         else:
             result[name] = _merge_patch(result.get(name), value, sub)

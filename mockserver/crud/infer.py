@@ -86,10 +86,10 @@ def list_items_member(schema: dict | None) -> tuple[str | None, dict | None]:
     envelope's array member otherwise; (None, None) when the schema holds no list."""
     if not isinstance(schema, dict):
         return None, None
-    if _is_type(schema, "array"):
+    if is_type(schema, "array"):
         return None, schema.get("items") or {}
-    properties = _properties(schema)
-    arrays = {name: sub for name, sub in properties.items() if isinstance(sub, dict) and _is_type(sub, "array")}
+    properties = properties_of(schema)
+    arrays = {name: sub for name, sub in properties.items() if isinstance(sub, dict) and is_type(sub, "array")}
     for name in ITEM_MEMBERS:
         if name in arrays:
             return name, arrays[name].get("items") or {}
@@ -99,17 +99,18 @@ def list_items_member(schema: dict | None) -> tuple[str | None, dict | None]:
     return None, None
 
 
-def _is_type(schema: dict, kind: str) -> bool:
+def is_type(schema: dict, kind: str) -> bool:
+    """Does the schema's ``type`` (one or a list) allow `kind`?"""
     declared = schema.get("type")
     return declared == kind or (isinstance(declared, list) and kind in declared)
 
 
-def _properties(schema: dict) -> dict[str, Any]:
+def properties_of(schema: dict) -> dict[str, Any]:
     """A schema's properties, with those of its allOf branches."""
     found = dict(schema.get("properties") or {})
     for branch in schema.get("allOf") or ():
         if isinstance(branch, dict):
-            for name, sub in _properties(branch).items():
+            for name, sub in properties_of(branch).items():
                 found.setdefault(name, sub)
     return found
 
@@ -252,7 +253,7 @@ def key_member(id_param: str | None, collection: str, properties: dict) -> str:
 
 def _settle(resource: Resource) -> None:
     """Pick the key member and the parent member once every operation is read."""
-    properties = _properties(resource.item_schema)
+    properties = properties_of(resource.item_schema)
     resource.key = key_member(resource.id_param, resource.name, properties)
     if not resource.id_schema:
         resource.id_schema = properties.get(resource.key) if isinstance(properties.get(resource.key), dict) else {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, Callable
 
-from .infer import _is_type, _properties
+from .infer import is_type, properties_of
 
 # Envelope members filled with the total count, the cursor of the next page, and so on.
 COUNT_MEMBERS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items", "totalElements",
@@ -30,10 +30,10 @@ def project(value: Any, schema: Any) -> Any:
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict):
-        properties = _properties(schema)
+        properties = properties_of(schema)
         for branch in (schema.get("oneOf") or schema.get("anyOf") or ()):
             if isinstance(branch, dict):
-                for name, sub in _properties(branch).items():
+                for name, sub in properties_of(branch).items():
                     properties.setdefault(name, sub)
         extra = schema.get("additionalProperties")
         if not properties and extra in (None, True):
@@ -60,16 +60,16 @@ def envelope(schema: dict | None, member: str | None, page: list, *, total: int,
     if member is None:
         return page
     body: dict[str, Any] = {member: page}
-    properties = _properties(schema or {})
+    properties = properties_of(schema or {})
     for name, sub in properties.items():
         if name == member or not isinstance(sub, dict):
             continue
         if name in COUNT_MEMBERS and _numeric(sub):
             body[name] = total
-        elif name in NEXT_MEMBERS and (_is_type(sub, "string") or _is_type(sub, "null")):
-            if next_cursor is not None or _is_type(sub, "null"):
+        elif name in NEXT_MEMBERS and (is_type(sub, "string") or is_type(sub, "null")):
+            if next_cursor is not None or is_type(sub, "null"):
                 body[name] = next_cursor
-        elif name in MORE_MEMBERS and _is_type(sub, "boolean"):
+        elif name in MORE_MEMBERS and is_type(sub, "boolean"):
             body[name] = next_cursor is not None
         elif name in ("page", "pageNumber", "page_number", "current_page") and _numeric(sub) and page_number:
             body[name] = page_number
@@ -89,7 +89,7 @@ def fill_required(value: Any, schema: Any, make: Callable[[str, dict], Any]) -> 
         return [fill_required(item, items, make) for item in value] if isinstance(items, dict) else value
     if not isinstance(value, dict):
         return value
-    properties = _properties(schema)
+    properties = properties_of(schema)
     filled = dict(value)
     for name in _required(schema):
         if name in filled:
@@ -118,7 +118,7 @@ def _required(schema: dict) -> list[str]:
 
 
 def _numeric(schema: dict) -> bool:
-    return _is_type(schema, "integer") or _is_type(schema, "number")
+    return is_type(schema, "integer") or is_type(schema, "number")
 
 
 def error_body(schema: dict | None, status: int, message: str) -> Any:
@@ -126,9 +126,9 @@ def error_body(schema: dict | None, status: int, message: str) -> Any:
     the API documents none). The caller checks it against the schema."""
     if not isinstance(schema, dict):
         return {"status": status, "message": message}
-    if _is_type(schema, "string"):
+    if is_type(schema, "string"):
         return message
-    properties = _properties(schema)
+    properties = properties_of(schema)
     if not properties:
         return {"status": status, "message": message}
     body: dict[str, Any] = {}
@@ -136,19 +136,19 @@ def error_body(schema: dict | None, status: int, message: str) -> Any:
     for name, sub in properties.items():
         if not isinstance(sub, dict):
             continue
-        if name in MESSAGE_MEMBERS and _is_type(sub, "string") and not placed:
+        if name in MESSAGE_MEMBERS and is_type(sub, "string") and not placed:
             body[name], placed = message, True
         elif name in STATUS_MEMBERS and _numeric(sub):
             body[name] = status
-        elif name in STATUS_MEMBERS + ("error", "type") and _is_type(sub, "string") \
+        elif name in STATUS_MEMBERS + ("error", "type") and is_type(sub, "string") \
                 and not any(k in sub for k in ("enum", "const", "pattern", "format")):
             body[name] = _phrase(status)
-        elif name in ("error", "errors") and _is_type(sub, "object"):
+        elif name in ("error", "errors") and is_type(sub, "object"):
             body[name] = error_body(sub, status, message)
             placed = True
-        elif name == "errors" and _is_type(sub, "array"):
+        elif name == "errors" and is_type(sub, "array"):
             item = sub.get("items") if isinstance(sub.get("items"), dict) else {}
-            body[name] = [error_body(item, status, message)] if _properties(item) else [message]
+            body[name] = [error_body(item, status, message)] if properties_of(item) else [message]
             placed = True
     return body
 

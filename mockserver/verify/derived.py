@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..crud.infer import Inference, Resource, _is_type, _properties, infer, list_items_member
+from ..crud.infer import Inference, Resource, is_type, properties_of, infer, list_items_member
 from ..fake import Fake
 from ..spec import ApiSpec, Operation
 from . import drifts
@@ -163,10 +163,10 @@ class DerivedFlow:
     def _change(self, resource: Resource, change: Operation, body: dict) -> tuple[str | None, Any]:
         """A string member the change operation takes, and a new value for it."""
         schema = change.body.schema() if change.body else {}
-        properties = _properties(schema)
+        properties = properties_of(schema)
         validator = next(iter(change.body.validators.values()), None) if change.body else None
         for name, sub in properties.items():
-            if name == resource.key or not isinstance(sub, dict) or not _is_type(sub, "string") \
+            if name == resource.key or not isinstance(sub, dict) or not is_type(sub, "string") \
                     or sub.get("readOnly") or sub.get("writeOnly") or "enum" in sub or "format" in sub:
                 continue
             value = "changed by mockserver verify"[:sub.get("maxLength", 64)]
@@ -212,11 +212,11 @@ def _largest_page(listing: Operation) -> dict:
 
 def _comparable(body: dict, resource: Resource) -> dict:
     """The members sent that a get must show as they were: scalars the entity documents."""
-    properties = _properties(resource.item_schema)
+    properties = properties_of(resource.item_schema)
     return {name: value for name, value in body.items()
             if isinstance(value, (str, int, float, bool)) and isinstance(properties.get(name), dict)
             and not properties[name].get("writeOnly") and not properties[name].get("readOnly")}
 
 
 def _typed(text: str, schema: dict) -> Any:
-    return int(text) if _is_type(schema or {}, "integer") and text.isdigit() else text
+    return int(text) if is_type(schema or {}, "integer") and text.isdigit() else text
