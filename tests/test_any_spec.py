@@ -52,7 +52,7 @@ def test_start_up_names_each_spec_and_what_it_serves_from_examples():
     for title in ("Swagger Petstore", "GitLab-style Projects API", "Notes Service", "Warehouse Inventory API"):
         assert title in banner, banner
     assert f"http://127.0.0.1:{port}/petstore" in banner
-    assert "notes: archiveNote: served from examples (a POST to a path with no list or items" in banner
+    assert "notes: archiveNote: served from examples (a POST to a path with no list or items: an action" in banner
     assert "inventory: getHealth: served from examples (a GET whose response holds no list)" in banner
     assert "petstore:" not in banner.replace(f"{port}/petstore", "")  # every petstore operation is inferred
 

@@ -175,7 +175,7 @@ def infer(spec: ApiSpec) -> Inference:
 def _plan(op: Operation, kind: str, resource: Resource | None) -> Plan:
     if resource is None:
         if kind == "collection" and op.method == "POST":
-            return Plan("example", why="a POST to a path with no list or items (an action, not a collection)")
+            return Plan("example", why="a POST to a path with no list or items: an action, not a collection")
         if kind == "collection" and op.method == "GET":
             return Plan("example", why="a GET whose response holds no list")
         return Plan("example", why="the path is not /things or /things/{id}")
