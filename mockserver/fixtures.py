@@ -29,7 +29,7 @@ import yaml
 from .access import AccessList
 from .data import check_shipped_files, fixture_dir
 from .fake import Fake
-from .registry import MountedApi
+from .registry import API_IDS, MountedApi
 from .spec import SAFE_LOADER
 from .store import DuplicateKeyError, Store
 from .yamlcache import load_cached
@@ -167,7 +167,6 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
     Sections for APIs that are not being served (``--api pdnsmanager``) are skipped; an
     id that names no API at all is an error, since it is almost always a typo.
     """
-    from .registry import API_IDS  # the full list, even when serving one API
 
     for api_id, section in (document.get("apis") or {}).items():
         if api_id not in API_IDS and api_id not in apis:
@@ -300,7 +299,9 @@ def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], 
         named = {api_id for _, document in documents if isinstance(document.get("apis"), dict)
                  for api_id in document["apis"]}
         for api_id, api in apis.items():
-            if api_id not in named:  # an API served from a spec alone: plausible data of its own
+            # An API served from a --spec alone gets plausible data of its own; a shipped
+            # API's data is in the scenarios (an "empty" scenario leaves it empty).
+            if api_id not in named and api_id not in API_IDS:
                 api.behavior.seed(store.api(api_id), fake_for(api_id))
     store.reseed_ids(f"{seed}/ids/{generation}")
     return store

@@ -298,11 +298,16 @@ def list_operations(api_id: str) -> list[Operation]:
 
 
 def credential_collection(api_id: str) -> str:
-    """The collection the API keeps its credentials in (each API here is a credentials API)."""
-    if "credentials" not in spec(api_id).collections:
-        raise NotDerivable(f"{api_id}: no x-mock-collections entry named 'credentials'; "
-                           f"its collections: {sorted(spec(api_id).collections)}")
-    return "credentials"
+    """The collection the API keeps its credentials in (each API here is a credentials API):
+    ``credentials``, else the one collection nothing else hangs under (GitLab's deploy tokens)."""
+    collections = spec(api_id).collections
+    if "credentials" in collections:
+        return "credentials"
+    leaves = [name for name in collections if name not in _parents(api_id)]
+    if len(leaves) != 1:
+        raise NotDerivable(f"{api_id}: no collection named 'credentials', and not one leaf collection "
+                           f"to take for it; its collections: {sorted(collections)}")
+    return leaves[0]
 
 
 def refused_status(op: Operation) -> int:

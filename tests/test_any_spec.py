@@ -333,3 +333,23 @@ def test_the_older_parent_options_still_work():
     result = subprocess.run([sys.executable, "-m", "mockserver", "verify", "--api", "pdnsmanager", "--record", "2",
                              "--mock", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_a_body_of_the_wrong_type_is_a_documented_400_where_no_415_is_documented(mock):
+    form = call(mock, "petstore", "POST", "/pets", data="name=Rex",
+                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 400 and set(form.json()) == {"code", "message"}
+
+
+def test_only_an_api_served_from_a_spec_alone_is_seeded():
+    """A shipped API's data is in the scenarios, even one the generic engine serves."""
+    from mockserver.data import spec_dir
+    from mockserver.fixtures import build_store
+    from mockserver.registry import mount
+    from mockserver.spec import load_spec
+
+    shipped = mount(load_spec(spec_dir() / "pdnsmanager.yaml", "pdnsmanager"), generic=True)
+    extra = mount(load_spec(SPECS / "petstore.yaml", "petstore"), generic=True)
+    counts = build_store({"pdnsmanager": shipped, "petstore": extra}, [("none", {"apis": {}})], seed=1).counts()
+    assert sum(counts["pdnsmanager"].values()) == 0
+    assert counts["petstore"]["pets"] == 3

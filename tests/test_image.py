@@ -183,7 +183,8 @@ def test_a_mounted_data_file_and_a_state_file_on_a_volume_survive_a_restart(tmp_
 def readme_api_curls() -> list[str]:
     """The README's request for each API in "The five APIs" (one curl per API)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## The five APIs", 1)[1].split("\n## ", 1)[0]  # up to the next section
+    # "## The five APIs" (however many there are), up to the next section
+    section = re.split(r"\n## The \w+ APIs\n", text, maxsplit=1)[1].split("\n## ", 1)[0]
     return re.findall(r"^curl .+$", section, flags=re.M)
 
 

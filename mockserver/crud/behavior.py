@@ -74,9 +74,14 @@ class CrudBehavior(ApiBehavior):
 
     def reject(self, operation: Operation, violations: list) -> ApiError:
         """As every API (see base), but invalid input is a 422 where the operation documents
-        a 422 and no 400 (GitHub's style)."""
+        a 422 and no 400 (GitHub's style), and a wrong content type is invalid input where
+        no 415 is documented."""
         error = super().reject(operation, violations)
-        if error.status == 400 and "400" not in operation.responses and "422" in operation.responses:
+        documented = set(operation.responses)
+        if error.status == 415 and not documented & {"415", "4XX", "default"}:
+            # No 415 documented: a body of the wrong type is invalid input like any other.
+            error = self.error(400, error.reason or "Unsupported content type", violations=violations)
+        if error.status == 400 and "400" not in documented and "422" in documented:
             error = self.error(422, error.reason or "Invalid input", violations=violations)
         return error
 
