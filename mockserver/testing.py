@@ -277,7 +277,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mockserver_seed", type="string", default="",
                   help="seed for the mock's generated data (default: a new one each run)")
     parser.addini("mockserver_apis", type="args", default=[],
-                  help="ids of the APIs the mock serves (default: all five)")
+                  help="ids of the APIs the mock serves (default: all five, and the mockserver_specs)")
+    parser.addini("mockserver_specs", type="args", default=[],
+                  help="OpenAPI files (relative to the ini file) the mock also serves, each at /<file stem>, "
+                       "as mockserver run --spec does")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -290,21 +293,30 @@ def pytest_configure(config: pytest.Config) -> None:
                 seed = int(raw)
             except ValueError:
                 raise pytest.UsageError(f"mockserver_seed must be a whole number, got {raw!r}") from None
+    ini_base = config.inipath.parent if config.inipath else config.rootpath
+    specs = [Path(ini_base) / entry for entry in config.getini("mockserver_specs")]
+    missing = [str(path) for path in specs if not path.is_file()]
+    if missing:
+        raise pytest.UsageError(f"mockserver_specs: no such file {', '.join(missing)}")
     apis = list(config.getini("mockserver_apis"))
     if apis:
         from .registry import API_IDS
 
-        unknown = [api for api in apis if api not in API_IDS]
+        known = [*API_IDS, *(path.stem for path in specs)]
+        unknown = [api for api in apis if api not in known]
         if unknown:
             raise pytest.UsageError(f"mockserver_apis: unknown API id(s) {', '.join(unknown)}; "
-                                    f"choose from {', '.join(API_IDS)}")
+                                    f"choose from {', '.join(known)}")
+        if specs:
+            apis += [path.stem for path in specs if path.stem not in apis]  # listed specs are always served
     cli_fixtures = config.getoption("mockserver_fixtures")
     if cli_fixtures:
         fixtures, base = list(cli_fixtures), config.invocation_params.dir
     else:
         fixtures = list(config.getini("mockserver_fixtures"))
         base = config.inipath.parent if config.inipath else config.rootpath
-    config.stash[_SETTINGS] = {"seed": seed, "apis": apis or None, "fixtures": fixtures, "base": Path(base)}
+    config.stash[_SETTINGS] = {"seed": seed, "apis": apis or None, "fixtures": fixtures, "base": Path(base),
+                               "specs": specs}
 
 
 def _fixture_paths(entries: list[str], base: Path) -> list[Path]:
@@ -342,7 +354,7 @@ def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     from .runtime import MockConfig
     from .spec import SpecError
 
-    config = MockConfig(seed=settings["seed"], only=settings["apis"])
+    config = MockConfig(seed=settings["seed"], only=settings["apis"], extra_specs=settings["specs"])
     if settings["fixtures"]:
         config.fixtures = _fixture_paths(settings["fixtures"], settings["base"])
     with ExitStack() as stack:

@@ -21,6 +21,7 @@ import requests
 
 import mockserver.control  # noqa: F401
 from apis import API_IDS
+from servers import ROOT
 from mockserver.runtime import MockConfig
 from mockserver.testing import MockServer, MockServerError, running_mockserver
 
@@ -284,6 +285,34 @@ def test_bad_configuration_is_reported_clearly(pytester: pytest.Pytester):
     result.stdout.fnmatch_lines(["*MockServerError: the mock cannot start: *missing.yaml: cannot read*"])
 
 
+def test_a_spec_of_your_own_is_served_from_the_ini(pytester: pytest.Pytester):
+    (pytester.path / "openapi").mkdir()
+    (pytester.path / "openapi" / "pets.yaml").write_text(
+        (ROOT / "tests" / "specs" / "petstore.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    pytester.makeini("[pytest]\nmockserver_apis = awx\nmockserver_specs = openapi/pets.yaml\n")
+    pytester.makepyfile(test_pets='''
+        import requests
+
+        def test_create_then_list(mockserver):
+            assert mockserver.apis == ["awx", "pets"]
+            url = mockserver.url_for("pets") + "/pets"
+            made = requests.post(url, json={"name": "Rex"}, headers={"X-API-Key": "k"}, timeout=10)
+            assert made.status_code == 201
+            assert made.json() in requests.get(url, headers={"X-API-Key": "k"}, timeout=10).json()
+            assert mockserver.count(api="pets", operation="createPet", status=201) == 1
+
+        def test_the_next_test_starts_fresh(mockserver):
+            url = mockserver.url_for("pets") + "/pets"
+            assert [p["name"] for p in requests.get(url, headers={"X-API-Key": "k"}, timeout=10).json()
+                    if p["name"] == "Rex"] == []
+    ''')
+    run(pytester).assert_outcomes(passed=2)
+    pytester.makeini("[pytest]\nmockserver_specs = openapi/missing.yaml\n")
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*mockserver_specs: no such file*missing.yaml*"])
+
+
 def test_mockserver_url_uses_a_running_mock(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     """With MOCKSERVER_URL the plugin starts nothing: it resets and drives the mock given."""
     write_helpers(pytester)
@@ -325,8 +354,6 @@ def test_the_readme_example_passes_as_written(pytester):
     """The plugin section of the README, pasted into a project, passes."""
     import re
 
-    from servers import ROOT
-
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Testing your app with the pytest plugin", 1)[1]
     example = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
@@ -334,6 +361,9 @@ def test_the_readme_example_passes_as_written(pytester):
     pytester.makepyfile(test_readme_example=example)
     (pytester.path / "tests").mkdir()
     (pytester.path / "tests" / "mock-data.yaml").write_text("description: nothing more\napis: {}\n")
+    for spec in re.findall(r"^mockserver_specs = (.+)$", ini, flags=re.M)[0].split():  # the project's own API
+        (pytester.path / spec).parent.mkdir(parents=True, exist_ok=True)
+        (pytester.path / spec).write_text((ROOT / "tests" / "specs" / "billing.json").read_text(encoding="utf-8"))
     pytester.makeini(ini)
     result = run(pytester, "-q")
     result.assert_outcomes(passed=2)
