@@ -338,5 +338,22 @@ def wait(url, timeout):
     click.echo(f"{url} is ready")
 
 
+def _name_environment_variables(group: click.Group, prefix: str = "MOCKSERVER") -> None:
+    """Give every option whose parameter name differs from its flag (``--api`` kept as
+    ``single_api``) the variable its flag promises: ``MOCKSERVER_RUN_API``, not Click's
+    ``MOCKSERVER_RUN_SINGLE_API``. Options with a variable of their own keep it."""
+    for name, command in group.commands.items():
+        scope = f"{prefix}_{name.upper().replace('-', '_')}"
+        if isinstance(command, click.Group):
+            _name_environment_variables(command, scope)
+            continue
+        for param in command.params:
+            flags = [flag for flag in getattr(param, "opts", ()) if flag.startswith("--")]
+            if isinstance(param, click.Option) and flags and param.envvar is None:
+                param.envvar = f"{scope}_{flags[0][2:].upper().replace('-', '_')}"
+
+
+_name_environment_variables(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -102,6 +102,39 @@ def test_shipped_scenarios_are_taken_by_name_and_options_from_the_environment(tm
         assert [c["description"] for c in listed.json()["results"]] == ["From the environment"]
 
 
+def test_every_option_reads_the_variable_its_flag_names():
+    """MOCKSERVER_<COMMAND>_<OPTION>, after the flag (--api: MOCKSERVER_RUN_API), never after
+    the name the code gives the parameter (single_api)."""
+    import click
+
+    from mockserver.cli import main
+
+    def commands(group, scope):
+        for name, command in group.commands.items():
+            here = f"{scope}_{name.upper().replace('-', '_')}"
+            yield from commands(command, here) if isinstance(command, click.Group) else [(here, command)]
+
+    checked = 0
+    for scope, command in commands(main, "MOCKSERVER"):
+        for param in command.params:
+            flags = [flag for flag in getattr(param, "opts", ()) if flag.startswith("--")]
+            if isinstance(param, click.Option) and flags:
+                expected = f"{scope}_{flags[0][2:].upper().replace('-', '_')}"
+                own = {"--admin-token": "MOCKSERVER_ADMIN_TOKEN", "--token": "MOCKSERVER_VERIFY_TOKEN",
+                       "--password": "MOCKSERVER_VERIFY_PASSWORD"}  # documented variables of their own
+                assert param.envvar == own.get(flags[0], expected), (scope, flags[0], param.envvar)
+                checked += 1
+    assert checked > 30
+
+
+def test_a_spec_of_your_own_from_the_environment():
+    env = {**os.environ, "MOCKSERVER_RUN_SPEC": f"{ROOT}/tests/specs/petstore.yaml:{ROOT}/tests/specs/notes.yaml",
+           "MOCKSERVER_RUN_API": "petstore"}
+    with cli_server(env=env) as (base, _):
+        assert requests.get(f"{base}/__mock/health").json()["apis"] == ["petstore"]
+        assert requests.get(f"{base}/pets", headers={"X-API-Key": "k"}).status_code == 200
+
+
 def test_fixtures_check_accepts_the_shipped_scenarios_and_names_what_is_wrong(tmp_path):
     shipped = [str(ROOT / "fixtures" / f"{name}.yaml") for name in ("default", "empty", "edge-cases")]
     ok = subprocess.run([sys.executable, "-m", "mockserver", "fixtures", "check", *shipped],

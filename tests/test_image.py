@@ -238,9 +238,12 @@ def readme_podman_commands() -> list[str]:
 
 def test_the_readme_podman_commands_work_as_pasted(tmp_path):
     commands = readme_podman_commands()
-    assert len(commands) == 4
+    assert len(commands) == 5
     (tmp_path / "my-data.yaml").write_text((fixture_dir() / "empty.yaml").read_text())
     (tmp_path / "my-data.yaml").chmod(0o644)
+    (tmp_path / "openapi").mkdir(mode=0o755)  # the README's own API spec, readable by the image's user
+    (tmp_path / "openapi" / "billing.yaml").write_text((ROOT / "tests" / "specs" / "billing.json").read_text())
+    (tmp_path / "openapi" / "billing.yaml").chmod(0o644)
     volume = f"mockserver-test-{uuid.uuid4().hex[:8]}"
     try:
         for command in commands:
@@ -263,6 +266,10 @@ def test_the_readme_podman_commands_work_as_pasted(tmp_path):
                 state = requests.get(f"{base}/__mock/state", headers={"Authorization": "Bearer change-me"},
                                      timeout=10)  # the README's control call, with its token
                 assert state.status_code == 200
+                if "--spec /specs/billing.yaml" in command:  # the mounted spec is served at /billing
+                    assert "billing" in state.json()["apis"]
+                    listed = requests.get(f"{base}/billing/v1/customers", headers={"Stripe-Key": "k"}, timeout=10)
+                    assert listed.status_code == 200 and listed.json()["object"] == "list"
                 assert stop_with_sigterm(name)[0] == 0
             finally:
                 podman("rm", "-f", "-t", "0", name, check=False)
