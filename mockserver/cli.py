@@ -34,7 +34,7 @@ class _Commands(click.Group):
                                               "auto_envvar_prefix": "MOCKSERVER"})
 @click.version_option(package_name="mockserver", prog_name="mockserver")
 def main() -> None:
-    """Spec-driven, stateful mock server for five credentials APIs."""
+    """Spec-driven, stateful mock server for credentials APIs, and for any OpenAPI spec (--spec)."""
 
 
 @main.command()

@@ -106,17 +106,19 @@ def _message(error, big: bool) -> str:
     `big`: the checked value is too big to quote whole (see `_too_big_to_quote`).
     """
     secret = isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS)
+    if secret:  # whichever way the message quotes the value (whole, or briefly), it goes
+        for quoted in (_repr_or_none(error.instance), short_value(error.instance)):
+            if quoted and error.message.startswith(quoted):
+                return "'<secret>'" + error.message[len(quoted):]
+        if len(error.message) > LONG_MESSAGE:
+            return f"'<secret>' breaks '{error.validator}'"
+        return error.message  # it names members, not the value ('other' was unexpected)
     if error.validator in BOUNDED_KEYWORDS:  # bounded_schema wrote it, the value already short
-        shortened = short_value(error.instance)
-        if secret and error.message.startswith(shortened):
-            return "'<secret>'" + error.message[len(shortened):]
         return error.message
     if big:
         if len(error.message) > LONG_MESSAGE:
             # jsonschema began it with the repr of a big value: say it again, short,
             # without building that repr once more.
-            if secret:
-                return f"'<secret>' breaks '{error.validator}'"
             if error.validator == "type":
                 types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
                 return f"{short_value(error.instance)} is not of type {', '.join(repr(t) for t in types)}"
@@ -130,14 +132,19 @@ def _message(error, big: bool) -> str:
     if not error.message.startswith(shown):
         return error.message
     rest = error.message[len(shown):]
-    if secret:
-        return "'<secret>'" + rest
     if isinstance(error.instance, str):
         return error.message if len(error.instance) <= VALUE_CHARS or not big else short_value(error.instance) + rest
     try:
         return json.dumps(error.instance, ensure_ascii=False, allow_nan=False) + rest
     except (TypeError, ValueError):  # NaN, Infinity: no JSON spelling
         return error.message
+
+
+def _repr_or_none(value: Any) -> str | None:
+    try:
+        return repr(value)
+    except ValueError:  # an integer too long for repr
+        return None
 
 
 def _too_big_to_quote(instance: Any) -> bool:
@@ -265,14 +272,8 @@ def read_json_body(request: MockRequest) -> JsonBody:
     return request.json_body
 
 
-def parse_json_body(data: bytes) -> tuple[Any, Violation | None]:
-    """Decode a JSON body; a decoding problem becomes a 'parse' violation, never an exception."""
-    read = parse_json(data)
-    return read.value, read.problem
-
-
 def parse_json(data: bytes) -> JsonBody:
-    """Decode JSON as a JsonBody (see parse_json_body).
+    """Decode a JSON body; a decoding problem becomes a 'parse' violation, never an exception.
 
     orjson reads almost every body; what it refuses (NaN, integers beyond 64 bits, lone
     surrogate escapes, invalid input) is read again by the standard library, which

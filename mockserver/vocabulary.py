@@ -8,7 +8,7 @@ documented, with an example, in docs/x-mock.md; a test keeps the two lists equal
 
 from __future__ import annotations
 
-import re
+import string
 from pathlib import Path
 from typing import Any, Callable
 
@@ -47,7 +47,8 @@ def _collections(value: Any) -> str:
             return f"{name}: unknown ids strategy {layout['ids']!r}; choose from {', '.join(IDS)}"
         if not isinstance(layout.get("indexes", []), list):
             return f"{name}: indexes must be a list of member names"
-        if not isinstance(layout.get("references", {}), dict):
+        if not isinstance(layout.get("references", {}), dict) or \
+                not all(isinstance(v, str) for v in (layout.get("references") or {}).values()):
             return f"{name}: references must map members to parent collections"
         missing = sorted(set((layout.get("references") or {}).values()) - set(value))
         if missing:
@@ -72,7 +73,6 @@ def _access(value: Any) -> str:
 SITUATIONS = {"unauthenticated": set(), "refused": set(), "route_not_found": {"method", "path", "mount"},
               "method_not_allowed": {"method", "allowed", "path"}, "bad_path": {"operation"},
               "too_large": {"limit"}, "internal_error": set()}
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
 def _errors(value: Any) -> str:
@@ -81,8 +81,13 @@ def _errors(value: Any) -> str:
     unknown = sorted(set(value) - set(SITUATIONS) - {"body", "codes"})
     if unknown:
         return f"unknown key(s) {unknown}; it takes body, codes, {', '.join(SITUATIONS)}"
-    if "codes" in value and not isinstance(value["codes"], dict):
-        return "codes must map statuses to codes"
+    if "codes" in value and not (isinstance(value["codes"], dict) and all(
+            str(k) == "default" or str(k).isdigit() for k in value["codes"])):
+        return "codes must map statuses (or default) to code words"
+    for text in _strings(value.get("body")):
+        problem = _template_problem(text, BODY_PLACEHOLDERS)
+        if problem:
+            return f"body: {problem}"
     for name, allowed in SITUATIONS.items():
         declared = value.get(name)
         if declared is None:
@@ -91,10 +96,37 @@ def _errors(value: Any) -> str:
             return f"{name}: must be a mapping of status, message, headers"
         if "status" in declared and not (isinstance(declared["status"], int) and 400 <= declared["status"] <= 599):
             return f"{name}: status must be an HTTP error status, not {declared['status']!r}"
-        texts = [str(declared.get("message", ""))] + [str(v) for v in (declared.get("headers") or {}).values()]
-        wrong = sorted({p for text in texts for p in _PLACEHOLDER.findall(text)} - allowed)
-        if wrong:
-            return f"{name}: unknown placeholder(s) {wrong}; it may use {sorted(allowed) or 'none'}"
+        headers = declared.get("headers") or {}
+        if not isinstance(headers, dict) or not all(isinstance(v, (str, int)) for v in headers.values()):
+            return f"{name}: headers must map header names to text"
+        for text in [str(declared.get("message", ""))] + [str(v) for v in headers.values()]:
+            problem = _template_problem(text, allowed)
+            if problem:
+                return f"{name}: {problem}"
+    return ""
+
+
+BODY_PLACEHOLDERS = {"status", "message", "code"}
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _strings(value)]
+    if isinstance(node, list):
+        return [text for item in node for text in _strings(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def _template_problem(text: str, allowed: set[str]) -> str:
+    """Why `text` is no template str.format can fill with `allowed` names ("" when it is)."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
+    except ValueError as exc:  # an unbalanced brace
+        return f"{text!r}: {exc} (write {{{{ and }}}} for a brace)"
+    for name, spec, conversion in fields:
+        if name not in allowed or spec or conversion:
+            return f"{text!r}: unknown placeholder {{{name}}}; it may use {sorted(allowed) or 'none'}"
     return ""
 
 

@@ -101,3 +101,13 @@ def test_the_body_is_read_once_and_non_finite_numbers_are_noticed():
     assert parse_json(b'{"a": -Infinity}').non_finite
     assert not parse_json(b'{"a": 1e308, "b": ' + b"9" * 400 + b"}").non_finite
     assert parse_json(b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1)).problem.keyword == "parse"
+
+
+@pytest.mark.parametrize("bio", ["", "x" * 1200])  # a short body, and one quoted briefly as a whole
+def test_a_secret_is_never_quoted_however_big_the_body(bio):
+    from mockserver.spec import SchemaValidator
+
+    validator = SchemaValidator({"type": "object", "properties": {
+        "password": {"type": "string", "writeOnly": True, "maxLength": 128}, "bio": {"type": "string"}}})
+    found = schema_violations(validator, {"password": "HUNTER2-" + "S" * 200, "bio": bio}, "body")
+    assert [v.message for v in found] == ["'<secret>' is too long"]

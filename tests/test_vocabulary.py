@@ -44,7 +44,10 @@ def test_every_key_is_documented_with_an_example_and_no_other():
     ("x-mock-collections: {things: {references: {owner: owners}}}\n", "references name no collection"),
     ("x-mock-access: {roles: []}\n", "unknown key(s) ['roles']"),
     ("x-mock-errors: {gone: {status: 410}}\n", "unknown key(s) ['gone']"),
-    ("x-mock-errors: {too_large: {message: 'over {limit} bytes, {size}'}}\n", "unknown placeholder(s) ['size']"),
+    ("x-mock-errors: {too_large: {message: 'over {limit} bytes, {size}'}}\n", "unknown placeholder {size}"),
+    ("x-mock-errors: {route_not_found: {message: 'No route {'}}\n", "write {{ and }} for a brace"),
+    ("x-mock-errors: {body: {msg: '{path.x}'}}\n", "body: '{path.x}': unknown placeholder {path.x}"),
+    ("x-mock-errors: {unauthenticated: {headers: [a]}}\n", "headers must map header names to text"),
     ("x-mock-errors: {unauthenticated: {status: 200}}\n", "status must be an HTTP error status"),
 ])
 def test_a_bad_root_declaration_stops_the_start_naming_spec_and_pointer(tmp_path, addition, message):

@@ -140,7 +140,8 @@ class ApiBehavior:
         template = declared.get("body")
         if template is None:
             return {"status": status, "message": message}
-        code = (declared.get("codes") or {}).get(status, (declared.get("codes") or {}).get("default", ""))
+        codes = {str(key): word for key, word in (declared.get("codes") or {}).items()}  # YAML ints, JSON strings
+        code = codes.get(str(status), codes.get("default", ""))
         return fill_template(template, {"status": status, "message": message, "code": code, **extra})
 
     def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import quote
 from typing import Any, Callable
 
 from ..fake import Fake
 from ..messages import ApiError, MockRequest, Reply
 from ..prefer import generate_body
-from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec
+from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec, secret_names
 from ..store import ApiData, DuplicateKeyError
 from ..timestamps import iso, parse_timestamp, utcnow
 from ..behaviors.base import ApiBehavior, OperationContext
 from .infer import Inference, Plan, Resource, is_type, properties_of, infer, list_items_member
-from .shapes import envelope, error_body, fill_required, project
+from .shapes import envelope, error_body, fill_required, project, required_of
 
 SEEDED_TOP_LEVEL = 3  # entities generated per top-level collection when no scenario names the API
 SEEDED_PER_PARENT = 2  # ... and per parent entity for a nested one
@@ -44,7 +45,9 @@ class CrudBehavior(ApiBehavior):
         self.spec = spec
         self.api_id = spec.api_id
         self.inference: Inference = infer(spec)
-        self._errors = Fake(0)  # fills required members of error bodies the same way every time
+        self._errors = Fake(0)  # fills required members of error bodies (seeded once per server)
+        # Members any schema of the spec marks writeOnly: never in a response, whatever its schema.
+        self.hidden = frozenset(secret_names(spec.document, marks=("writeOnly",)))
         for op in spec.operations:
             plan = self.inference.plans[op.operation_id]
             self._handlers[op.operation_id] = self._handler(op, plan)
@@ -57,7 +60,11 @@ class CrudBehavior(ApiBehavior):
 
     # --- errors in the documented shape -----------------------------------------------
     def error_body(self, status: int, message: str, **extra) -> Any:
-        """The declared template (``x-mock-errors``), else the documented error response's shape."""
+        """The declared template (``x-mock-errors``), else the documented error response's
+        shape; none where the status is documented without a body."""
+        documented = [op.responses[str(status)] for op in self.spec.operations if str(status) in op.responses]
+        if documented and all(response.media_type is None for response in documented):
+            return None
         if "body" in self.declared_errors():
             return super().error_body(status, message, **extra)
         response = self._documented_error(status)
@@ -84,6 +91,12 @@ class CrudBehavior(ApiBehavior):
         if error.status == 400 and "400" not in documented and "422" in documented:
             error = self.error(422, error.reason or "Invalid input", violations=violations)
         return error
+
+    def _input_error(self, operation: Operation, message: str, violations: list = ()) -> ApiError:
+        """Invalid input the handler found: a 400, or a 422 where only that is documented."""
+        documented = set(operation.responses)
+        status = 422 if "400" not in documented and "422" in documented else 400
+        return self.error(status, message, violations=violations)
 
     def tolerates(self, operation: Operation, violations: list) -> bool:
         """Query parameters out of their schema, on an operation that documents no answer to
@@ -119,7 +132,7 @@ class CrudBehavior(ApiBehavior):
         404 as a router answers (unless ``x-mock-errors`` declares ``bad_path``)."""
         if "400" in operation.responses and "bad_path" not in self.declared_errors():
             return self.error(400, "Invalid path parameter")
-        return self.error(404, "Not found")
+        return super().route_not_found_for(operation)
 
     # --- handlers ---------------------------------------------------------------------
     def _handler(self, op: Operation, plan: Plan) -> Callable[[OperationContext], Reply]:
@@ -163,7 +176,7 @@ class CrudBehavior(ApiBehavior):
         status = _success_status(op)
         response = op.responses.get(str(status))
         member, item_schema = list_items_member(response.schema if response else None)
-        shown = [project(row, item_schema) for row in page]
+        shown = [project(row, item_schema, self.hidden) for row in page]
         body = envelope(response.schema if response else None, member, shown, total=len(rows),
                         next_cursor=cursor, page_number=page_number, size=size)
         return Reply(status, self._filled(body, response, ctx))
@@ -203,12 +216,13 @@ class CrudBehavior(ApiBehavior):
             if start is None:
                 start = _position(rows, key, ctx.query[cursor_name])
                 if start is None:
-                    raise self.error(400, f"{cursor_name}: not a cursor this server gave out, nor an id in the list")
+                    raise self._input_error(op, f"{cursor_name}: not a cursor this server gave out, nor an id in "
+                                                f"the list")
                 start += 1
         elif before_name and ctx.query.get(before_name):
             end = _position(rows, key, ctx.query[before_name])
             if end is None:
-                raise self.error(400, f"{before_name}: not an id in the list")
+                raise self._input_error(op, f"{before_name}: not an id in the list")
             start = max(0, end - size) if size is not None else 0
             size = end - start  # the page ends right before that id
         elif offset_name and isinstance(ctx.query.get(offset_name), int):
@@ -260,13 +274,13 @@ class CrudBehavior(ApiBehavior):
         response = op.responses.get(str(_success_status(op)))
         if response is None or response.validator is None:
             return
-        shown = project(entity, response.schema)
+        shown = project(entity, response.schema, self.hidden)
         if not response.validator.is_valid(shown):
             from ..validation import schema_violations
 
             problems = schema_violations(response.validator, shown, "body")
-            raise self.error(400, f"the result would be invalid: {problems[0].field or 'body'}: "
-                                  f"{problems[0].message}", violations=problems)
+            raise self._input_error(op, f"the result would be invalid: {problems[0].field or 'body'}: "
+                                        f"{problems[0].message}", problems)
 
     def _delete(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
         resource = plan.resource
@@ -276,7 +290,7 @@ class CrudBehavior(ApiBehavior):
         response = op.responses.get(str(status))
         if response is None or response.schema is None:
             return Reply(status, None)
-        return Reply(status, self._filled(project(entity, response.schema), response, ctx))
+        return Reply(status, self._filled(project(entity, response.schema, self.hidden), response, ctx))
 
     # --- the parts handlers share ---------------------------------------------------------
     def _parent_value(self, ctx: OperationContext, plan: Plan) -> Any:
@@ -315,7 +329,7 @@ class CrudBehavior(ApiBehavior):
             headers["Location"] = ctx.link(_item_link(resource, entity, ctx, plan))
         if response is None or response.schema is None:
             return Reply(status, None, headers)
-        return Reply(status, self._filled(project(entity, response.schema), response, ctx), headers)
+        return Reply(status, self._filled(project(entity, response.schema, self.hidden), response, ctx), headers)
 
     def _remove_with_children(self, data: ApiData, resource: Resource, key: Any) -> None:
         data[resource.name].remove(key)
@@ -325,11 +339,11 @@ class CrudBehavior(ApiBehavior):
                     self._remove_with_children(data, child, entity[child.key])
 
     def _complete(self, resource: Resource, body: dict, parent: Any, fake: Fake, data: ApiData,
-                  old: dict | None = None, now: str | None = None) -> dict:
+                  old: dict | None = None, now: str | None = None, key: Any = None) -> dict:
         """A whole entity from what the client sent: server-made members (key, parent,
         read-only, timestamps) kept or made, defaults applied, required members generated."""
         properties = properties_of(resource.item_schema)
-        required = set(resource.item_schema.get("required") or ())
+        required = set(required_of(resource.item_schema))
         now = now or iso(utcnow())
         entity = {name: value for name, value in body.items()
                   if not (isinstance(properties.get(name), dict) and properties[name].get("readOnly"))}
@@ -339,9 +353,11 @@ class CrudBehavior(ApiBehavior):
                 if name in (resource.key, resource.parent_field) or name in CREATED_MEMBERS \
                         or isinstance(sub, dict) and sub.get("readOnly"):
                     entity[name] = value
+        elif key is not None:  # a data file's own key
+            entity[resource.key] = key
         else:
             if body.get(resource.key) is not None and not (properties.get(resource.key) or {}).get("readOnly"):
-                entity[resource.key] = body[resource.key]
+                entity[resource.key] = self._client_key(resource, body[resource.key])
             else:
                 entity[resource.key] = self._new_key(resource, data, fake)
         if resource.parent_field and parent is not None:
@@ -362,6 +378,17 @@ class CrudBehavior(ApiBehavior):
                 entity[name] = _made(name, sub, fake, "")
         return entity
 
+    def _client_key(self, resource: Resource, value: Any) -> Any:
+        """A key the client chose, as the item path will read it back (7 and "7" are one
+        key when the path parameter is a string); a key no path can name is refused."""
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self.error(400, f"{resource.key} must be a string or an integer to name a {_singular(resource)}")
+        if is_type(resource.id_schema or {}, "integer"):
+            if isinstance(value, str) and not value.isdigit():
+                raise self.error(400, f"{resource.key} must be an integer")
+            return int(value)
+        return str(value)
+
     def _new_key(self, resource: Resource, data: ApiData, fake: Fake) -> Any:
         collection = data[resource.name]
         if collection.layout.ids != "none":
@@ -370,7 +397,7 @@ class CrudBehavior(ApiBehavior):
             key = fake.from_schema(resource.id_schema or {"type": "string"}, use_examples=False)
             if key not in collection:
                 return key
-        raise self.error(500, f"no free id for {resource.name}")
+        raise self.error(409, f"no free {resource.key} left for a new {_singular(resource)}")
 
     # --- data without a scenario -------------------------------------------------------
     def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
@@ -390,23 +417,29 @@ class CrudBehavior(ApiBehavior):
         return self._complete(resource, body, parent, fake, data, now=iso(fake.past()))
 
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        """A data file's entity with what it leaves out made once, at load (its key, required
+        and server-made members); what it gives, read-only members included, stays."""
         resource = self.inference.resources.get(collection)
-        if resource is None or resource.key in entity:
+        if resource is None:
             return entity
-        return self._complete(resource, entity, entity.get(resource.parent_field), fake, data, now=iso(fake.past()))
+        key = entity.get(resource.key)
+        made = self._complete(resource, {k: v for k, v in entity.items() if k != resource.key},
+                              entity.get(resource.parent_field), fake, data, now=iso(fake.past()),
+                              key=self._client_key(resource, key) if key is not None else None)
+        return {**made, **entity, resource.key: made[resource.key]}
 
     def seed(self, data: ApiData, fake: Fake) -> None:
         """A few plausible entities per collection, children under every parent."""
         ordered = sorted(self.inference.resources.values(), key=lambda r: r.pattern.count("/"))
         for resource in ordered:
-            if resource.parent is not None:
-                parents = [e[resource.parent.key] for e in data[resource.parent.name]]
-                for parent in parents:
-                    for _ in range(SEEDED_PER_PARENT):
+            parents = [e[resource.parent.key] for e in data[resource.parent.name]] if resource.parent else \
+                [None] if not resource.parent_param else []
+            for parent in parents:
+                for _ in range(SEEDED_PER_PARENT if resource.parent else SEEDED_TOP_LEVEL):
+                    try:
                         data[resource.name].add(self._generated(resource, parent, fake, data))
-            elif not resource.parent_param:
-                for _ in range(SEEDED_TOP_LEVEL):
-                    data[resource.name].add(self._generated(resource, None, fake, data))
+                    except (ApiError, DuplicateKeyError):  # a small id space, used up: seed no more
+                        break
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -433,6 +466,8 @@ def _initial(name: str, schema: dict, fake: Fake) -> Any:
     lowest, the first state of an ``enum``; anything else generated."""
     if "const" in schema:
         return schema["const"]
+    if is_type(schema, "null"):  # not set yet (archived_at of a note nobody archived)
+        return None
     if is_type(schema, "boolean"):
         return False
     if (is_type(schema, "integer") or is_type(schema, "number")) and "enum" not in schema:
@@ -488,7 +523,8 @@ def _read_cursor(text: Any) -> int | None:
         raw = base64.urlsafe_b64decode(str(text) + "=" * (-len(str(text)) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return int(raw[1:]) if raw[:1] == "o" and raw[1:].isdigit() and len(raw) < 20 else None
+    digits = raw[1:]
+    return int(digits) if raw[:1] == "o" and digits.isascii() and digits.isdigit() and len(raw) < 20 else None
 
 
 def _merge_patch(target: Any, patch: Any, schema: Any) -> Any:
@@ -514,7 +550,7 @@ def _item_link(resource: Resource, entity: dict, ctx: OperationContext, plan: Pl
     if resource.id_param:
         values[resource.id_param] = entity[resource.key]
     for name, value in values.items():
-        path = path.replace("{" + name + "}", str(value))
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
     if resource.parent_param and resource.parent_field:
-        path = path.replace("{" + resource.parent_param + "}", str(entity.get(resource.parent_field)))
+        path = path.replace("{" + resource.parent_param + "}", quote(str(entity.get(resource.parent_field)), safe=""))
     return path

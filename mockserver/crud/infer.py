@@ -28,7 +28,6 @@ class Resource:
 
     name: str  # the store collection's name: the path segment, made unique
     pattern: str  # the collection path with parameter names blanked: /projects/{}/things
-    collection_path: str | None = None
     item_path: str | None = None
     id_param: str | None = None  # the item path's last parameter
     key: str = "id"  # the entity member holding the id
@@ -206,7 +205,6 @@ def _learn(resource: Resource, op: Operation, kind: str) -> None:
     """Note what one operation tells about its resource: paths, id parameter, schemas."""
     segments = _segments(op.path)
     if kind == "collection":
-        resource.collection_path = resource.collection_path or op.path
         if resource.parent_param is None and len(segments) >= 2:
             resource.parent_param = _name(segments[-2])
     else:
@@ -251,12 +249,20 @@ def key_member(id_param: str | None, collection: str, properties: dict) -> str:
     return "id"
 
 
+def _constrains(schema: dict) -> bool:
+    """Does a string or number schema narrow its values (a pattern, a format, bounds...)?"""
+    return any(key in schema for key in ("pattern", "format", "enum", "const", "minLength", "maxLength",
+                                         "minimum", "maximum"))
+
+
 def _settle(resource: Resource) -> None:
     """Pick the key member and the parent member once every operation is read."""
     properties = properties_of(resource.item_schema)
     resource.key = key_member(resource.id_param, resource.name, properties)
-    if not resource.id_schema:
-        resource.id_schema = properties.get(resource.key) if isinstance(properties.get(resource.key), dict) else {}
+    member = properties.get(resource.key) if isinstance(properties.get(resource.key), dict) else {}
+    if not resource.id_schema or _constrains(member) and not _constrains(resource.id_schema):
+        # The key member says more of an id's form (th_abc123) than a bare path parameter.
+        resource.id_schema = {k: v for k, v in member.items() if k not in ("readOnly", "writeOnly")}
     if resource.parent_param or resource.parent:
         candidates = [resource.parent_param] if resource.parent_param else []
         if resource.parent is not None:

@@ -25,8 +25,11 @@ MESSAGE_MEMBERS = ("message", "detail", "error_description", "errorMessage", "er
 STATUS_MEMBERS = ("status", "code", "status_code", "statusCode", "httpStatus")
 
 
-def project(value: Any, schema: Any) -> Any:
-    """`value` as `schema` shows it (see the module docstring)."""
+def project(value: Any, schema: Any, hidden: frozenset = frozenset()) -> Any:
+    """`value` as `schema` shows it (see the module docstring). Members named in `hidden`
+    (the API's ``writeOnly`` ones) never show, even through a free-form schema."""
+    if isinstance(value, dict) and hidden:
+        value = {name: member for name, member in value.items() if name not in hidden}
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict):
@@ -37,20 +40,20 @@ def project(value: Any, schema: Any) -> Any:
                     properties.setdefault(name, sub)
         extra = schema.get("additionalProperties")
         if not properties and extra in (None, True):
-            return {k: v for k, v in value.items()}  # a free-form object shows all
+            return {k: project(v, None, hidden) for k, v in value.items()}  # a free-form object shows all
         shown = {}
         for name, member in value.items():
             sub = properties.get(name)
             if isinstance(sub, dict):
                 if sub.get("writeOnly"):
                     continue
-                shown[name] = project(member, sub)
+                shown[name] = project(member, sub, hidden)
             elif sub is None and isinstance(extra, dict):
-                shown[name] = project(member, extra)
+                shown[name] = project(member, extra, hidden)
         return shown
     if isinstance(value, list):
         items = schema.get("items")
-        return [project(item, items) for item in value]
+        return [project(item, items, hidden) for item in value]
     return value
 
 
@@ -91,7 +94,7 @@ def fill_required(value: Any, schema: Any, make: Callable[[str, dict], Any]) -> 
         return value
     properties = properties_of(schema)
     filled = dict(value)
-    for name in _required(schema):
+    for name in required_of(schema):
         if name in filled:
             continue
         sub = properties.get(name) if isinstance(properties.get(name), dict) else {}
@@ -109,11 +112,12 @@ def fill_required(value: Any, schema: Any, make: Callable[[str, dict], Any]) -> 
     return filled
 
 
-def _required(schema: dict) -> list[str]:
+def required_of(schema: dict) -> list[str]:
+    """The members a schema requires, with those of its allOf branches."""
     names = list(schema.get("required") or ())
     for branch in schema.get("allOf") or ():
         if isinstance(branch, dict):
-            names += [n for n in _required(branch) if n not in names]
+            names += [n for n in required_of(branch) if n not in names]
     return names
 
 
