@@ -20,7 +20,7 @@ from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec, secret_na
 from ..store import ApiData, DuplicateKeyError
 from ..timestamps import iso, parse_timestamp, utcnow
 from ..behaviors.base import ApiBehavior, OperationContext
-from .infer import Inference, Plan, Resource, is_type, properties_of, infer, list_items_member
+from .infer import Inference, Plan, Resource, singular_of, is_type, properties_of, infer, list_items_member
 from .shapes import envelope, error_body, fill_required, project, required_of
 
 SEEDED_TOP_LEVEL = 3  # entities generated per top-level collection when no scenario names the API
@@ -499,8 +499,7 @@ def _singular(resource: Resource) -> str:
     name = resource.name
     if resource.parent and name.startswith(resource.parent.name + "_"):
         name = name[len(resource.parent.name) + 1:]
-    name = name.replace("_", " ")
-    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+    return singular_of(name).replace("_", " ")
 
 
 def _same(stored: Any, wanted: Any) -> bool:

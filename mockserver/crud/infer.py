@@ -229,13 +229,25 @@ def _learn(resource: Resource, op: Operation, kind: str) -> None:
             resource.item_schema = candidate
 
 
+def singular_of(name: str) -> str:
+    """One of a collection's entities, in words: ``repositories`` -> ``repository``,
+    ``addresses`` -> ``address``, ``payment_methods`` -> ``payment_method``."""
+    if name.endswith("ies") and len(name) > 3:
+        return name[:-3] + "y"
+    if name.endswith(("sses", "xes", "ches", "shes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith(("ss", "us")):  # (status, campus: already one)
+        return name[:-1]
+    return name
+
+
 def key_member(id_param: str | None, collection: str, properties: dict) -> str:
     """The member an item path's parameter names: itself (``sku``), the parameter without
     the resource's name (``issue_number`` -> ``number``, ``petId`` -> ``id``), ``id``, or a
     member ending in id named after the resource; ``id`` when none fits."""
     if id_param in properties:
         return id_param
-    singular = collection.rstrip("s").lower()
+    singular = singular_of(collection).lower()
     if id_param:
         bare = re.sub(rf"^{re.escape(singular)}[_-]?", "", id_param, flags=re.I)
         for candidate in (bare, bare[:1].lower() + bare[1:], bare.lower()):
@@ -266,7 +278,7 @@ def _settle(resource: Resource) -> None:
     if resource.parent_param or resource.parent:
         candidates = [resource.parent_param] if resource.parent_param else []
         if resource.parent is not None:
-            singular = resource.parent.name.rstrip("s")
+            singular = singular_of(resource.parent.name)
             candidates += [f"{singular}_id", f"{singular}Id", singular]
         resource.parent_field = next((c for c in candidates if c and c in properties),
-                                     resource.parent_param or f"{resource.parent.name.rstrip('s')}_id")
+                                     resource.parent_param or f"{singular_of(resource.parent.name)}_id")
