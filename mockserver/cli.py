@@ -175,13 +175,11 @@ def verify(api_ids, extra_specs, base_url, against_mock, token, username, passwo
     Ctrl-C/SIGTERM; the reports are written in every case.
     """
     from .verify.report import progress_line, summary, write_json, write_junit
-    from .verify.runner import Outcome, verify_api
+    from .verify.runner import Outcome, load_flow, parent_names, verify_api
     from .verify.signals import RunSignals
     from .verify.target import Credentials, Unreachable
-
     from .registry import extra_spec_ids
-    from .spec import SpecError, load_spec
-    from .verify.runner import flow_module, flow_module_for_spec, parent_names
+    from .spec import SpecError
 
     try:
         extras = extra_spec_ids(list(extra_specs))
@@ -195,10 +193,10 @@ def verify(api_ids, extra_specs, base_url, against_mock, token, username, passwo
                                f"(an API of your own: --spec FILE)")
     options = _parent_options(parents, {"org": org, "project": project, "record": record, "user": user_id})
     try:
-        modules = {a: flow_module_for_spec(load_spec(extras[a], a)) if a in extras else flow_module(a) for a in apis}
+        loaded = {api_id: load_flow(api_id, extras.get(api_id)) for api_id in apis}
     except SpecError as exc:
         raise InputError(str(exc)) from exc
-    takes = {name for module in modules.values() for name in parent_names(module)}
+    takes = {name for _, module in loaded.values() for name in parent_names(module)}
     wrong = sorted(set(options) - takes)
     if wrong:
         raise click.UsageError(f"--parent {wrong[0]}: {', '.join(apis)} take{'s' if len(apis) == 1 else ''} "
@@ -222,7 +220,7 @@ def verify(api_ids, extra_specs, base_url, against_mock, token, username, passwo
                 for api_id in apis:
                     url = root if (len(apis) == 1 and base_url) else f"{root.rstrip('/')}/{api_id}"
                     try:
-                        verify_api(api_id, url, credentials, options, report, outcome, extras.get(api_id))
+                        verify_api(api_id, url, credentials, options, report, outcome, loaded[api_id])
                     except Unreachable as exc:
                         stopped, status = f"cannot reach {url}: {exc}", 2
                         outcome.record_stop(api_id, "reach the server", stopped, report)

@@ -71,10 +71,10 @@ class MountedApi:
                          if s.get("type") == "apiKey" and s.get("in") == "header")
 
 
-def behavior_module(api_id: str):
-    """``mockserver.behaviors.<api_id>``, the API's quirks, or None when it has none."""
-    name = f"mockserver.behaviors.{api_id}"
-    if not api_id.isidentifier() or api_id == "base":
+def optional_module(name: str):
+    """The module `name`, or None when there is none (an API id that is no identifier
+    names none either); a module that exists but fails to import raises."""
+    if not name.rpartition(".")[2].isidentifier():
         return None
     try:
         return importlib.import_module(name)
@@ -82,6 +82,13 @@ def behavior_module(api_id: str):
         if exc.name != name:
             raise  # the module exists and imports something missing: a real error
         return None
+
+
+def behavior_module(api_id: str):
+    """``mockserver.behaviors.<api_id>``, the API's quirks, or None when it has none (a
+    module of that name without a ``Behavior``, such as ``base``, is not an API's)."""
+    module = optional_module(f"mockserver.behaviors.{api_id}")
+    return module if hasattr(module, "Behavior") else None
 
 
 API_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")  # a mount prefix: /<id>

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from urllib.parse import quote
 from typing import Any, Callable
 
@@ -18,9 +19,11 @@ from ..messages import ApiError, MockRequest, Reply
 from ..prefer import generate_body
 from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec, secret_names
 from ..store import ApiData, DuplicateKeyError
-from ..timestamps import iso, parse_timestamp, utcnow
-from ..behaviors.base import ApiBehavior, OperationContext
-from .infer import Inference, Plan, Resource, singular_of, is_type, properties_of, infer, list_items_member
+from ..timestamps import iso, utcnow
+from ..behaviors.base import ApiBehavior, OperationContext, describe
+from ..validation import schema_violations
+from .infer import (Inference, Plan, Resource, constrains, infer, is_type, list_items_member, properties_of,
+                    singular_of, success_status)
 from .shapes import envelope, error_body, fill_required, project, required_of
 
 SEEDED_TOP_LEVEL = 3  # entities generated per top-level collection when no scenario names the API
@@ -84,16 +87,13 @@ class CrudBehavior(ApiBehavior):
         a 422 and no 400 (GitHub's style), and a wrong content type is invalid input where
         no 415 is documented."""
         error = super().reject(operation, violations)
-        documented = set(operation.responses)
-        if error.status == 415 and not documented & {"415", "4XX", "default"}:
-            # No 415 documented: a body of the wrong type is invalid input like any other.
-            error = self.error(400, error.reason or "Unsupported content type", violations=violations)
-        if error.status == 400 and "400" not in documented and "422" in documented:
-            error = self.error(422, error.reason or "Invalid input", violations=violations)
+        wrong_type = error.status == 415 and not set(operation.responses) & {"415", "4XX", "default"}
+        if error.status == 400 or wrong_type:  # (no 415 documented: a wrong type is invalid input too)
+            error = self._input_error(operation, error.reason or describe(violations), violations)
         return error
 
     def _input_error(self, operation: Operation, message: str, violations: list = ()) -> ApiError:
-        """Invalid input the handler found: a 400, or a 422 where only that is documented."""
+        """Invalid input: a 400, or a 422 where the operation documents that and no 400."""
         documented = set(operation.responses)
         status = 422 if "400" not in documented and "422" in documented else 400
         return self.error(status, message, violations=violations)
@@ -122,8 +122,8 @@ class CrudBehavior(ApiBehavior):
         # That status's documented body, else the API's usual error shape (any 4xx it documents).
         for key in (str(status), f"{str(status)[0]}XX", "default", "400", "404", "422", "401", "409"):
             for op in self.spec.operations:
-                if key in op.responses and op.responses[key].media_type in (None, "application/json") \
-                        or key in op.responses and (op.responses[key].media_type or "").endswith("+json"):
+                media_type = op.responses[key].media_type if key in op.responses else "absent"
+                if media_type is None or media_type == "application/json" or media_type.endswith("+json"):
                     return op.responses[key]
         return None
 
@@ -144,7 +144,7 @@ class CrudBehavior(ApiBehavior):
         return lambda ctx: run(ctx, op, plan)
 
     def _example(self, op: Operation) -> Reply:
-        status = _success_status(op)
+        status = success_status(op)
         response = op.responses.get(str(status))
         if response is None or response.schema is None and not response.examples:
             return Reply(status, None)
@@ -173,7 +173,7 @@ class CrudBehavior(ApiBehavior):
         page = rows[start:start + size] if size is not None else rows[start:]
         more = size is not None and start + size < len(rows)
         cursor = _cursor(start + size) if more else None
-        status = _success_status(op)
+        status = success_status(op)
         response = op.responses.get(str(status))
         member, item_schema = list_items_member(response.schema if response else None)
         shown = [project(row, item_schema, self.hidden) for row in page]
@@ -271,13 +271,11 @@ class CrudBehavior(ApiBehavior):
     def _check_result(self, op: Operation, entity: dict) -> None:
         """A change whose result the documented response would not allow (a PATCH that
         removes a required member) is the client's 400, never an invalid answer."""
-        response = op.responses.get(str(_success_status(op)))
+        response = op.responses.get(str(success_status(op)))
         if response is None or response.validator is None:
             return
         shown = project(entity, response.schema, self.hidden)
         if not response.validator.is_valid(shown):
-            from ..validation import schema_violations
-
             problems = schema_violations(response.validator, shown, "body")
             raise self._input_error(op, f"the result would be invalid: {problems[0].field or 'body'}: "
                                         f"{problems[0].message}", problems)
@@ -286,7 +284,7 @@ class CrudBehavior(ApiBehavior):
         resource = plan.resource
         entity = self._find(ctx, plan)
         self._remove_with_children(ctx.data, resource, entity[resource.key])
-        status = _success_status(op)
+        status = success_status(op)
         response = op.responses.get(str(status))
         if response is None or response.schema is None:
             return Reply(status, None)
@@ -322,11 +320,11 @@ class CrudBehavior(ApiBehavior):
 
     def _entity_reply(self, op: Operation, entity: dict, ctx: OperationContext, resource: Resource,
                       plan: Plan) -> Reply:
-        status = _success_status(op)
+        status = success_status(op)
         response = op.responses.get(str(status))
         headers = {}
         if status == 201 and resource.item_path:  # where the new entity lives, as HTTP says
-            headers["Location"] = ctx.link(_item_link(resource, entity, ctx, plan))
+            headers["Location"] = ctx.link(_item_link(resource, entity, ctx))
         if response is None or response.schema is None:
             return Reply(status, None, headers)
         return Reply(status, self._filled(project(entity, response.schema, self.hidden), response, ctx), headers)
@@ -339,12 +337,12 @@ class CrudBehavior(ApiBehavior):
                     self._remove_with_children(data, child, entity[child.key])
 
     def _complete(self, resource: Resource, body: dict, parent: Any, fake: Fake, data: ApiData,
-                  old: dict | None = None, now: str | None = None, key: Any = None) -> dict:
+                  old: dict | None = None, now: datetime | None = None, key: Any = None) -> dict:
         """A whole entity from what the client sent: server-made members (key, parent,
         read-only, timestamps) kept or made, defaults applied, required members generated."""
         properties = properties_of(resource.item_schema)
         required = set(required_of(resource.item_schema))
-        now = now or iso(utcnow())
+        now = now or utcnow()
         entity = {name: value for name, value in body.items()
                   if not (isinstance(properties.get(name), dict) and properties[name].get("readOnly"))}
         if old is not None:
@@ -367,9 +365,9 @@ class CrudBehavior(ApiBehavior):
                 continue
             stamp = name in UPDATED_MEMBERS or (name in CREATED_MEMBERS and name not in entity)
             if stamp and is_type(sub, "string") and sub.get("format") in (None, "date-time"):
-                entity[name] = now
+                entity[name] = iso(now)
             elif stamp and is_type(sub, "integer"):  # Unix seconds (Stripe's created)
-                entity[name] = int(parse_timestamp(now).timestamp())
+                entity[name] = int(now.timestamp())
             elif name not in entity and "default" in sub:
                 entity[name] = sub["default"]
             elif name not in entity and sub.get("readOnly"):
@@ -414,7 +412,7 @@ class CrudBehavior(ApiBehavior):
         body = fake.from_schema(resource.item_schema or {"type": "object"}, use_examples=False)
         body = body if isinstance(body, dict) else {}
         body.pop(resource.key, None)
-        return self._complete(resource, body, parent, fake, data, now=iso(fake.past()))
+        return self._complete(resource, body, parent, fake, data, now=fake.past())
 
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
         """A data file's entity with what it leaves out made once, at load (its key, required
@@ -424,14 +422,13 @@ class CrudBehavior(ApiBehavior):
             return entity
         key = entity.get(resource.key)
         made = self._complete(resource, {k: v for k, v in entity.items() if k != resource.key},
-                              entity.get(resource.parent_field), fake, data, now=iso(fake.past()),
+                              entity.get(resource.parent_field), fake, data, now=fake.past(),
                               key=self._client_key(resource, key) if key is not None else None)
         return {**made, **entity, resource.key: made[resource.key]}
 
     def seed(self, data: ApiData, fake: Fake) -> None:
         """A few plausible entities per collection, children under every parent."""
-        ordered = sorted(self.inference.resources.values(), key=lambda r: r.pattern.count("/"))
-        for resource in ordered:
+        for resource in self.inference.resources.values():  # parents first: infer orders them so
             parents = [e[resource.parent.key] for e in data[resource.parent.name]] if resource.parent else \
                 [None] if not resource.parent_param else []
             for parent in parents:
@@ -449,8 +446,7 @@ def _layout(resource: Resource) -> CollectionLayout:
         ids = "integer"
     elif id_schema.get("format") == "uuid":
         ids = "uuid"
-    elif not id_schema or (is_type(id_schema, "string") and not any(
-            k in id_schema for k in ("pattern", "enum", "format", "maxLength", "minLength"))):
+    elif not id_schema or is_type(id_schema, "string") and not constrains(id_schema):
         ids = "uuid"  # an unconstrained string id: a UUID is as good as any
     else:
         ids = "none"  # the behaviour makes keys from the id's schema
@@ -486,12 +482,6 @@ def _made(name: str, schema: dict, fake: Fake, url: str) -> Any:
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return schema["enum"][0]
     return fake.from_schema({"type": "object", "properties": {name: schema}, "required": [name]})[name]
-
-
-def _success_status(op: Operation) -> int:
-    statuses = op.documented_statuses()
-    successes = [s for s in statuses if 200 <= s < 300]
-    return successes[0] if successes else (201 if op.method == "POST" else 204 if op.method == "DELETE" else 200)
 
 
 def _singular(resource: Resource) -> str:
@@ -543,7 +533,8 @@ def _merge_patch(target: Any, patch: Any, schema: Any) -> Any:
     return result
 
 
-def _item_link(resource: Resource, entity: dict, ctx: OperationContext, plan: Plan) -> str:
+def _item_link(resource: Resource, entity: dict, ctx: OperationContext) -> str:
+    """The new entity's item path, its and its parents' values filled in (percent-encoded)."""
     path = resource.item_path
     values = dict(ctx.path)
     if resource.id_param:

@@ -72,12 +72,15 @@ def _blank(segments: list[str]) -> str:
     return "/" + "/".join("{}" if _PARAM.match(s) else s for s in segments)
 
 
-def _success_schema(operation: Operation) -> dict | None:
-    for status in operation.documented_statuses():
-        if 200 <= status < 300:
-            response = operation.responses[str(status)]
-            return response.schema
-    return None
+def success_status(op: Operation) -> int:
+    """The operation's first documented 2xx, else the usual one for its method."""
+    successes = [s for s in op.documented_statuses() if 200 <= s < 300]
+    return successes[0] if successes else (201 if op.method == "POST" else 204 if op.method == "DELETE" else 200)
+
+
+def _success_schema(op: Operation) -> dict | None:
+    response = op.responses.get(str(success_status(op)))
+    return response.schema if response is not None else None
 
 
 def list_items_member(schema: dict | None) -> tuple[str | None, dict | None]:
@@ -261,7 +264,7 @@ def key_member(id_param: str | None, collection: str, properties: dict) -> str:
     return "id"
 
 
-def _constrains(schema: dict) -> bool:
+def constrains(schema: dict) -> bool:
     """Does a string or number schema narrow its values (a pattern, a format, bounds...)?"""
     return any(key in schema for key in ("pattern", "format", "enum", "const", "minLength", "maxLength",
                                          "minimum", "maximum"))
@@ -272,7 +275,7 @@ def _settle(resource: Resource) -> None:
     properties = properties_of(resource.item_schema)
     resource.key = key_member(resource.id_param, resource.name, properties)
     member = properties.get(resource.key) if isinstance(properties.get(resource.key), dict) else {}
-    if not resource.id_schema or _constrains(member) and not _constrains(resource.id_schema):
+    if not resource.id_schema or constrains(member) and not constrains(resource.id_schema):
         # The key member says more of an id's form (th_abc123) than a bare path parameter.
         resource.id_schema = {k: v for k, v in member.items() if k not in ("readOnly", "writeOnly")}
     if resource.parent_param or resource.parent:

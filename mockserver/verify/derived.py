@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..crud.behavior import SIZE_PARAMS
-from ..crud.infer import Inference, Resource, is_type, properties_of, infer, list_items_member
+from ..crud.infer import Inference, Resource, infer, is_type, list_items_member, properties_of, success_status
 from ..fake import Fake
 from ..spec import ApiSpec, Operation
 from . import drifts
 from .flow import Flow, Skip
 from .negative import placeholder
-
 
 
 class DerivedFlow:
@@ -32,6 +31,12 @@ class DerivedFlow:
         self.PATH_PARENTS = {r.parent_param: r.parent_param for r in self.inference.resources.values()
                              if r.parent_param}
         self._fake = Fake(7)
+        # {resource name: {kind: its first operation}}, read once from the plans.
+        self._ops: dict[str, dict[str, Operation]] = {}
+        for op in spec.operations:
+            plan = self.inference.plans[op.operation_id]
+            if plan.resource is not None and plan.kind != "example":
+                self._ops.setdefault(plan.resource.name, {}).setdefault(plan.kind, op)
 
     def parent_names(self) -> list[str]:
         """The ``--parent`` names this API takes."""
@@ -45,20 +50,11 @@ class DerivedFlow:
             self._resource_flow(flow, resource)
 
     def _testable(self) -> list[Resource]:
-        kinds = self._kinds()
         return [r for r in self.inference.resources.values()
-                if {"create", "get", "delete"} <= set(kinds.get(r.name, {}))]
-
-    def _kinds(self) -> dict[str, dict[str, Operation]]:
-        found: dict[str, dict[str, Operation]] = {}
-        for op in self.spec.operations:
-            plan = self.inference.plans[op.operation_id]
-            if plan.resource is not None and plan.kind != "example":
-                found.setdefault(plan.resource.name, {}).setdefault(plan.kind, op)
-        return found
+                if {"create", "get", "delete"} <= set(self._ops.get(r.name, {}))]
 
     def _op(self, resource: Resource, kind: str) -> Operation | None:
-        return self._kinds().get(resource.name, {}).get(kind)
+        return self._ops.get(resource.name, {}).get(kind)
 
     def _path(self, flow: Flow, resource: Resource, op: Operation, key: Any = None) -> dict:
         plan = self.inference.plans[op.operation_id]
@@ -199,7 +195,7 @@ def _successes(op: Operation) -> list[int]:
 
 
 def _rows(body: Any, listing: Operation) -> list[dict]:
-    response = listing.responses.get(str(_successes(listing)[0]))
+    response = listing.responses.get(str(success_status(listing)))
     member, _ = list_items_member(response.schema if response else None)
     rows = body.get(member) if member and isinstance(body, dict) else body
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []

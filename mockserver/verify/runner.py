@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..data import spec_dir
+from ..registry import optional_module
 from ..spec import ApiSpec, load_spec
 from . import negative
 from .flow import CheckResult, Flow
@@ -40,26 +40,17 @@ class Outcome:
         return all(r.status in ("pass", "skip") for r in self.results)
 
 
-def flow_module(api_id: str, spec: ApiSpec | None = None):
-    """The API's stateful flow and its parents: ``mockserver.verify.flows.<api_id>``, or
-    one derived from its spec when it has no module (`derived.DerivedFlow`)."""
-    name = f"mockserver.verify.flows.{api_id}"
-    if api_id.isidentifier():
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    from .derived import DerivedFlow
+def load_flow(api_id: str, spec_path: Path | None = None) -> tuple[ApiSpec, object]:
+    """(spec, flow) of an API: the shipped spec and ``mockserver.verify.flows.<api_id>``; or,
+    for a built-in without a flow module or a spec given with ``--spec`` (`spec_path`),
+    a flow derived from the spec (`derived.DerivedFlow`)."""
+    spec = load_spec(spec_path or spec_dir() / f"{api_id}.yaml", api_id)
+    module = None if spec_path is not None else optional_module(f"mockserver.verify.flows.{api_id}")
+    if module is None:
+        from .derived import DerivedFlow
 
-    return DerivedFlow(spec if spec is not None else load_spec(spec_dir() / f"{api_id}.yaml", api_id))
-
-
-def flow_module_for_spec(spec: ApiSpec):
-    """The derived flow of a spec given with ``--spec`` (never a built-in's module)."""
-    from .derived import DerivedFlow
-
-    return DerivedFlow(spec)
+        module = DerivedFlow(spec)
+    return spec, module
 
 
 def parent_names(module) -> list[str]:
@@ -69,12 +60,12 @@ def parent_names(module) -> list[str]:
 
 
 def verify_api(api_id: str, base_url: str, credentials: Credentials, options: dict,
-               on_result: Callable[[CheckResult], None], outcome: Outcome, spec_path: Path | None = None) -> None:
+               on_result: Callable[[CheckResult], None], outcome: Outcome,
+               loaded: tuple[ApiSpec, object] | None = None) -> None:
     """Run one API's stateful flow and negative checks, then clean up whatever it made.
 
-    The spec is the shipped one, or `spec_path` for an API given with ``--spec``."""
-    spec = load_spec(spec_path or spec_dir() / f"{api_id}.yaml", api_id)
-    module = flow_module(api_id, spec) if spec_path is None else flow_module_for_spec(spec)
+    `loaded`: the (spec, flow) `load_flow` gave, when the caller has them already."""
+    spec, module = loaded or load_flow(api_id)
     merged = {**getattr(module, "DEFAULTS", {}), **{k: v for k, v in options.items() if v not in (None, "")}}
     flow = Flow(api_id, spec, Target(base_url, spec, credentials), merged, on_result)
     try:
