@@ -164,6 +164,27 @@ class Parameter:
     required: bool
     schema: dict
     validator: SchemaValidator
+    names: "Names | None" = None  # the collection its value names (x-mock-names)
+
+
+@dataclass(frozen=True)
+class Names:
+    """An ``x-mock-names`` declaration: a value names an entity of `collection`; when there
+    is none (or the caller may not see it) the answer is `status` and `message`."""
+
+    collection: str
+    status: int = 404
+    message: str = ""  # a template with {value}; empty: "<entity> <value> not found"
+
+    @classmethod
+    def read(cls, declared: Any) -> "Names | None":
+        """The declaration as written in a spec (a collection name or a mapping), or None."""
+        if declared is None:
+            return None
+        if isinstance(declared, str):
+            return cls(declared)
+        missing = declared.get("missing") or {}
+        return cls(declared["collection"], int(missing.get("status", 404)), str(missing.get("message", "")))
 
 
 @dataclass(frozen=True)
@@ -370,7 +391,8 @@ def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item
     parameters = tuple(
         Parameter(name=p["name"], location=p["in"], required=bool(p.get("required")),
                   schema=p.get("schema") or {},
-                  validator=compile_schema(p.get("schema") or {}, f"{where} parameter {p['name']}"))
+                  validator=compile_schema(p.get("schema") or {}, f"{where} parameter {p['name']}"),
+                  names=Names.read(p.get("x-mock-names")))
         for p in merged.values()
     )
 

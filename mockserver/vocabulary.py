@@ -19,6 +19,7 @@ from .spec import SpecError
 STAMP = str(Path(__file__).stat().st_mtime_ns)
 
 ROOT, OPERATION, SECURITY_SCHEME, SCHEMA = "the document root", "an operation", "a security scheme", "a schema"
+PARAMETER = "a parameter"
 IDS = ("integer", "ulid", "uuid", "none")
 COLLECTION_KEYS = {"key", "ids", "indexes", "references", "schema", "survives_reset"}
 ACCESS_KEYS = {"scope", "user", "logins"}
@@ -67,6 +68,26 @@ def _access(value: Any) -> str:
     if "user" in value and not (isinstance(value["user"], dict) and "collection" in value["user"]):
         return "user must be a mapping with a collection (and optionally fields)"
     return ""
+
+
+NAMES_KEYS = {"collection", "missing"}
+
+
+def _names(value: Any) -> str:
+    declared = {"collection": value} if isinstance(value, str) else value
+    if not isinstance(declared, dict) or not isinstance(declared.get("collection"), str):
+        return "must be a collection name, or a mapping with collection (and missing)"
+    unknown = sorted(set(declared) - NAMES_KEYS)
+    if unknown:
+        return f"unknown key(s) {unknown}; it takes {', '.join(sorted(NAMES_KEYS))}"
+    missing = declared.get("missing")
+    if missing is None:
+        return ""
+    if not isinstance(missing, dict) or set(missing) - {"status", "message"}:
+        return "missing must be a mapping of status and message"
+    if "status" in missing and not (isinstance(missing["status"], int) and 400 <= missing["status"] <= 599):
+        return f"missing.status must be an HTTP error status, not {missing['status']!r}"
+    return _template_problem(str(missing.get("message", "")), {"value"})
 
 
 # x-mock-errors: each generic situation and the placeholders its message and headers may use.
@@ -141,6 +162,7 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),
     "x-mock-secret": ((SCHEMA,), _boolean),
     "x-mock-sensitive": ((SCHEMA,), _boolean),
+    "x-mock-names": ((PARAMETER, SCHEMA), _names),
 }
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -167,7 +189,9 @@ def _declarations(node: Any, pointer: str, place: str):
     """(pointer of the holder, kind of place, key, value) of every x-mock-* key."""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _declarations(item, f"{pointer}/{index}", SCHEMA if place == SCHEMA else "a list")
+            child = f"{pointer}/{index}"
+            yield from _declarations(item, child, SCHEMA if place == SCHEMA else
+                                     PARAMETER if _place_of(child, place) == PARAMETER else "a list")
         return
     if not isinstance(node, dict):
         return
@@ -185,6 +209,9 @@ def _place_of(pointer: str, parent: str) -> str:
         return OPERATION
     if len(parts) == 3 and parts[:2] == ["components", "securitySchemes"]:
         return SECURITY_SCHEME
+    if len(parts) == 3 and parts[:2] == ["components", "parameters"] or len(parts) >= 4 and parts[-2] == "parameters" \
+            and parts[0] == "paths" and len(parts) in (4, 5) and parts[-1].isdigit():
+        return PARAMETER
     if parts and parts[-1] == "schema" or parent == SCHEMA or parts[:2] == ["components", "schemas"]:
         return SCHEMA
     return "another object"

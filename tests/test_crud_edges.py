@@ -31,11 +31,13 @@ paths:
         '201': {description: made, content: {application/json: {schema: {type: object}}}}
         '400': {description: invalid, content: {application/json: {schema: {type: object}}}}
   /things/{thingId}:
-    parameters: [{name: thingId, in: path, required: true, schema: {type: string}}]
+    parameters: [{name: thingId, in: path, required: true, schema: {type: string},
+                  x-mock-names: {collection: things, missing: {status: 403, message: "thing {value} is not yours"}}}]
     get:
       operationId: getThing
       responses:
         '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}
+        '403': {description: not yours, content: {application/json: {schema: {type: object}}}}
   /tokens:
     post:
       operationId: createToken
@@ -110,3 +112,9 @@ def test_declared_errors_apply_with_string_status_codes_and_bad_paths(client):
     assert missing.status_code == 404 and missing.json == {"code": "missing", "text": "No route for GET /nowhere"}
     bad = client.get("/odd/tokens/abc")
     assert bad.status_code == 422 and bad.json == {"code": "other", "text": "no such form of id"}
+
+
+def test_an_unknown_entity_answers_as_its_parameter_declares(client):
+    gone = client.get("/odd/things/th_nobody")
+    assert gone.status_code == 403 and gone.json == {"code": "other", "text": "thing th_nobody is not yours"}
+    assert client.get("/odd/things/given").status_code == 200

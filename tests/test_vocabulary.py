@@ -71,6 +71,22 @@ def test_a_key_in_the_wrong_place_or_with_a_bad_value_names_its_pointer(tmp_path
         load_spec(path)
 
 
+@pytest.mark.parametrize("declaration,message", [
+    ("x-mock-names: 7", "x-mock-names: must be a collection name, or a mapping"),
+    ("x-mock-names: {collection: things, status: 404}", "unknown key(s) ['status']"),
+    ("x-mock-names: {collection: things, missing: {status: 302}}", "missing.status must be an HTTP error status"),
+    ("x-mock-names: {collection: things, missing: {message: 'no {thing}'}}", "unknown placeholder {thing}"),
+])
+def test_a_bad_names_declaration_on_a_parameter_names_its_pointer(tmp_path, declaration, message):
+    path = tmp_path / "mine.yaml"
+    path.write_text(BASE.replace("      operationId: listThings\n", "      operationId: listThings\n"
+                                 "      parameters:\n        - {name: owner, in: query, schema: {type: string}, "
+                                 f"{declaration}}}\n"), encoding="utf-8")
+    with pytest.raises(SpecError, match=re.escape(f"/paths/~1things/get/parameters/0/{message}")
+                       if message.startswith("x-mock") else re.escape(message)):
+        load_spec(path)
+
+
 def test_declared_errors_answer_the_generic_situations(tmp_path):
     from mockserver.app import create_app
     from mockserver.registry import load_apis

@@ -379,20 +379,13 @@ class Behavior(ApiBehavior):
         return ctx.principal.id if ctx.principal is not None and ctx.principal.id is not None else ADMIN_ID
 
     # --- shared steps -----------------------------------------------------------------------
-    def _path_entity(self, ctx: OperationContext, collection: str) -> dict:
-        """The entity the path's ``{id}`` names; 404 "Not found." for a bad or unknown id.
-
-        Only the path's violations travel with the 404: the body's could quote inputs.
-        """
+    def _path_entity(self, ctx: OperationContext) -> dict:
+        """The entity the path's ``{id}`` names (x-mock-names); 404 "Not found." for a bad
+        id too. Only the path's violations travel with the 404: the body's could quote inputs."""
         bad_path = [v for v in ctx.violations if v.location == "path"]
         if bad_path:
             raise self.error(404, NOT_FOUND, violations=bad_path)
-        entity = ctx.data[collection].get(ctx.path["id"])
-        if entity is None:
-            raise self.error(404, NOT_FOUND, violations=[
-                Violation("path", "/id", f"no {collection[:-1].replace('_', ' ')} with id {ctx.path['id']}",
-                          "exists")])
-        return entity
+        return ctx.named("id")
 
     def _read_body(self, ctx: OperationContext) -> dict:
         """The JSON object sent, as DRF's parser and serializer see it (415 / 400 otherwise)."""
@@ -531,7 +524,7 @@ class Behavior(ApiBehavior):
     # --- user credentials -------------------------------------------------------------------
     @handles("listUserCredentials")
     def list_user_credentials(self, ctx: OperationContext) -> Reply:
-        user = self._path_entity(ctx, "users")
+        user = self._path_entity(ctx)
         self._require_self(ctx, user)
         # AWX orders by name (ties by id); the store keeps that order, so a page costs by its size.
         rows = ctx.data["credentials"].ordered_where("user", user["id"], "name", _by_name)
@@ -539,7 +532,7 @@ class Behavior(ApiBehavior):
 
     @handles("createUserCredential")
     def create_user_credential(self, ctx: OperationContext) -> Reply:
-        user = self._path_entity(ctx, "users")
+        user = self._path_entity(ctx)
         self._require_self(ctx, user)
         body = self._read_body(ctx)
         fields = self._validate_fields(ctx, body, "create")
@@ -603,7 +596,7 @@ class Behavior(ApiBehavior):
     # --- one credential (companion operations: where `url` and `Location` point) -----------
     @handles("getCredential")
     def get_credential(self, ctx: OperationContext) -> Reply:
-        credential = self._path_entity(ctx, "credentials")
+        credential = self._path_entity(ctx)
         self._require_owner(ctx, credential)
         return Reply(200, self.render_credential(ctx, credential))
 
@@ -617,7 +610,7 @@ class Behavior(ApiBehavior):
 
     @handles("deleteCredential")
     def delete_credential(self, ctx: OperationContext) -> Reply:
-        credential = self._path_entity(ctx, "credentials")
+        credential = self._path_entity(ctx)
         self._require_owner(ctx, credential)
         ctx.data["credentials"].remove(credential["id"])
         return Reply(204)
@@ -629,7 +622,7 @@ class Behavior(ApiBehavior):
         nothing. [mock] The type may change (AWX refuses that only for a credential in
         use, and nothing uses one here); the inputs are then checked against the new type.
         """
-        credential = self._path_entity(ctx, "credentials")
+        credential = self._path_entity(ctx)
         body = self._parse_body(ctx)  # [awx] check_put_permissions reads request.data first
         self._require_owner(ctx, credential)
         body = self._body_object(body)
@@ -661,7 +654,7 @@ class Behavior(ApiBehavior):
 
     @handles("getCredentialType")
     def get_credential_type(self, ctx: OperationContext) -> Reply:
-        return Reply(200, self.render_credential_type(ctx, self._path_entity(ctx, "credential_types")))
+        return Reply(200, self.render_credential_type(ctx, self._path_entity(ctx)))
 
     # --- data -------------------------------------------------------------------------------
     def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:

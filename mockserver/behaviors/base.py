@@ -23,7 +23,7 @@ from ..auth import Credential
 from ..fake import Fake
 from ..timestamps import utcnow
 from ..messages import ApiError, MockRequest, Reply
-from ..spec import Operation
+from ..spec import Names, Operation
 from ..store import ApiData
 from ..validation import Violation
 
@@ -56,6 +56,11 @@ class OperationContext:
     def fail(self, status: int, message: str, **extra) -> ApiError:
         """An ApiError in this API's format, carrying this request's violations."""
         return self.behavior.error(status, message, violations=self.violations, **extra)
+
+    def named(self, name: str) -> dict:
+        """The entity the request's parameter or body member `name` names, by its
+        ``x-mock-names`` declaration (see `ApiBehavior.lookup`)."""
+        return self.behavior.lookup(self, name)
 
     def link(self, path: str) -> str:
         """A path as the client must request it here (mount prefix included)."""
@@ -100,6 +105,24 @@ class _Known(dict):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def declared_names(ctx: OperationContext) -> dict[str, tuple[str, Any, Any]]:
+    """{name: (location, Names, value sent)} for every parameter and top-level JSON body
+    member of the operation that declares ``x-mock-names``."""
+    found = {}
+    for param in ctx.operation.parameters:
+        if param.names is not None:
+            values = ctx.path if param.location == "path" else ctx.query if param.location == "query" else {}
+            found[param.name] = (param.location, param.names, values.get(param.name))
+    body = ctx.operation.body
+    if body is not None:
+        sent = ctx.body if isinstance(ctx.body, dict) else {}
+        for member, schema in (body.schema().get("properties") or {}).items():
+            names = Names.read(schema.get("x-mock-names")) if isinstance(schema, dict) else None
+            if names is not None:
+                found[member] = ("body", names, sent.get(member))
+    return found
 
 
 def describe(violations: list[Violation], limit: int = 3) -> str:
@@ -254,6 +277,36 @@ class ApiBehavior:
     def not_documented(self, operation: Operation, message: str) -> ApiError:
         """A ``Prefer`` header asked for a response the operation does not document."""
         return self.error(404, message)
+
+    # --- entities a request names (x-mock-names) ----------------------------------------
+    def lookup(self, ctx: OperationContext, name: str) -> dict:
+        """The entity that parameter (or top-level body member) `name` names.
+
+        The declared answer (``missing``; 404 "<Entity> <value> not found" by default)
+        when there is none, when the caller's scope (``x-mock-access.scope``) does not hold
+        it, or when it does not belong to another entity the request names: a credential
+        referencing organisation A is unknown under organisation B. Those others are looked
+        up first, so an unknown parent answers before its child.
+        """
+        declared = declared_names(ctx)
+        if name not in declared:
+            raise KeyError(f"{ctx.operation.operation_id}: {name} declares no x-mock-names")
+        location, names, value = declared[name]
+        collection = ctx.data[names.collection]
+        entity = collection.get(value) if value is not None else None
+        scope = ((getattr(self.spec, "document", None) or {}).get("x-mock-access") or {}).get("scope")
+        hidden = entity is None or (scope == names.collection and not self.in_scope(ctx.principal, value))
+        for field, parent in collection.layout.references.items():
+            for other, (_, other_names, other_value) in declared.items():
+                if other != name and other_names.collection == parent:
+                    self.lookup(ctx, other)
+                    hidden = hidden or entity.get(field) != other_value
+        if hidden:
+            singular = names.collection[:-1] if names.collection.endswith("s") else names.collection
+            message = names.message or f"{singular.replace('_', ' ').capitalize()} {{value}} not found"
+            raise self.error(names.status, message.format(value=value), violations=[
+                Violation(location, f"/{name}", f"no such {singular.replace('_', ' ')} (or not yours to see)", "exists")])
+        return entity
 
     # --- data ---------------------------------------------------------------------------
     def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:

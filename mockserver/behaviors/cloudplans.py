@@ -35,9 +35,6 @@ from ..store import ApiData
 from ..validation import Violation
 from .base import ApiBehavior, OperationContext, Principal, handles
 
-CREDENTIAL_NOT_FOUND = "Credential not found"
-ORGANIZATION_NOT_FOUND = "Organization not found"
-
 # The fields a credential shows in the list: everything but `specific` and `org_id`.
 LISTED_FIELDS = ("type", "id", "name", "comments", "resources", "last_time")
 
@@ -151,21 +148,6 @@ class Behavior(ApiBehavior):
         error.violations = violations
         return error
 
-    # --- lookups -----------------------------------------------------------------------------
-    def _organization(self, ctx: OperationContext, org_id: str) -> dict:
-        """The organization, if it exists and the caller may see it; 404 alike otherwise."""
-        organization = ctx.data["organizations"].get(org_id)
-        if organization is None or not self.in_scope(ctx.principal, org_id):
-            raise ctx.fail(404, ORGANIZATION_NOT_FOUND)
-        return organization
-
-    def _credential(self, ctx: OperationContext, org_id: str, credential_id: str) -> dict:
-        """The organization's credential; one of another organization is just as unknown."""
-        credential = ctx.data["credentials"].get(credential_id)
-        if credential is None or credential["org_id"] != org_id:
-            raise ctx.fail(404, CREDENTIAL_NOT_FOUND)
-        return credential
-
     def _check_update_specific(self, ctx: OperationContext, kind: str, specific: dict) -> None:
         """`data.specific` must hold exactly the update keys of the stored type [doc]."""
         wanted = UPDATE_SPECIFIC_KEYS[kind]
@@ -188,16 +170,15 @@ class Behavior(ApiBehavior):
     @handles("listCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
         """The organization's credentials in creation order, secrets left out."""
-        org_id = ctx.query["org_id"]
-        self._organization(ctx, org_id)
-        rows = ctx.data["credentials"].where("org_id", org_id)
+        organization = ctx.named("org_id")
+        rows = ctx.data["credentials"].where("org_id", organization["id"])
         return Reply(200, {"status": 200, "credentials": [summary(c) for c in rows]})
 
     @handles("addCredential")
     def add_credential(self, ctx: OperationContext) -> Reply:
         """Store a new, never-scanned credential; the answer carries no id [doc]."""
         body = ctx.body
-        self._organization(ctx, body["org_id"])
+        ctx.named("org_id")
         ctx.data["credentials"].add({
             "org_id": body["org_id"],
             "type": body["type"],
@@ -212,19 +193,15 @@ class Behavior(ApiBehavior):
     @handles("removeCredential")
     def remove_credential(self, ctx: OperationContext) -> Reply:
         """Delete one credential of the organization; `comments` are not kept [mock]."""
-        body = ctx.body
-        self._organization(ctx, body["org_id"])
-        credential = self._credential(ctx, body["org_id"], body["credential_id"])
+        credential = ctx.named("credential_id")
         ctx.data["credentials"].remove(credential["id"])
         return Reply(200, {"status": 200, "response": "Credential removed"})
 
     @handles("updateCredential")
     def update_credential(self, ctx: OperationContext) -> Reply:
         """Merge `data` into the stored credential; `reason` is not kept [mock]."""
-        body = ctx.body
-        self._organization(ctx, body["org_id"])
-        credential = self._credential(ctx, body["org_id"], body["credential_id"])
-        data = body["data"]
+        credential = ctx.named("credential_id")
+        data = ctx.body["data"]
         changes = {key: data[key] for key in ("name", "comments") if key in data}
         if "specific" in data:
             self._check_update_specific(ctx, credential["type"], data["specific"])

@@ -26,7 +26,6 @@ MISSING_FIELD = "One of the required fields is missing"
 NO_PERMISSION = "You have no permissions for the given record."
 INVALID_TYPE = "The type is invalid."
 INVALID_KEY = "The provided key is invalid."
-NO_RECORD = "The provided record does not exist."
 NO_MATCHING_CREDENTIAL = "No matching credential found."
 
 
@@ -185,7 +184,7 @@ class Behavior(ApiBehavior):
         record = self._require_permission(ctx, record_id)
         self._require_valid_values(ctx, body)
         if record is None:
-            raise ctx.fail(404, NO_RECORD)
+            ctx.named("recordId")  # the declared 404
         entity = {"record": record_id, "description": body["description"], "type": body["type"]}
         entity[body["type"]] = body[body["type"]]
         stored = ctx.data["credentials"].add(entity)

@@ -215,28 +215,10 @@ class Behavior(ApiBehavior):
         return self.error(400, "; ".join(f"{f}: {m}" for f, m in problems), fields=fields,
                           violations=violations)
 
-    # --- lookups ------------------------------------------------------------------------------
-    def _organisation(self, ctx: OperationContext) -> dict:
-        org_id = ctx.path["organisation_id"]
-        organisation = ctx.data["organisations"].get(org_id)
-        # Out of the caller's scope answers exactly as unknown: nothing says it exists.
-        if organisation is None or not self.in_scope(ctx.principal, org_id):
-            raise self.error(404, f"Organisation {org_id} not found")
-        return organisation
-
-    def _credential(self, ctx: OperationContext) -> dict:
-        """The path's credential, which must belong to the path's organisation."""
-        organisation = self._organisation(ctx)
-        credential_id = ctx.path["credential_id"]
-        credential = ctx.data["credentials"].get(credential_id)
-        if credential is None or credential["organisationId"] != organisation["id"]:
-            raise self.error(404, f"Credential {credential_id} not found")
-        return credential
-
     # --- list -----------------------------------------------------------------------------------
     @handles("ListCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
-        organisation = self._organisation(ctx)
+        organisation = ctx.named("organisation_id")
         first = ctx.query.get("first", DEFAULT_PAGE_SIZE)
         after, before = ctx.query.get("after") or None, ctx.query.get("before") or None
         if after and before:
@@ -282,7 +264,7 @@ class Behavior(ApiBehavior):
         problems = stateless_problems(body["data"], placeholder_allowed=False)
         if problems:
             raise self._invalid(problems)
-        organisation = self._organisation(ctx)
+        organisation = ctx.named("organisation_id")
         now = to_millis(ctx.now())
         stamp = iso(now, millis=True)
         credentials = ctx.data["credentials"]
@@ -296,7 +278,7 @@ class Behavior(ApiBehavior):
     # --- get ------------------------------------------------------------------------------------
     @handles("GetCredential")
     def get_credential(self, ctx: OperationContext) -> Reply:
-        return Reply(200, credential_view(self._credential(ctx), with_usages=True))
+        return Reply(200, credential_view(ctx.named("credential_id"), with_usages=True))
 
     # --- update -----------------------------------------------------------------------------------
     @handles("UpdateCredential")
@@ -309,7 +291,7 @@ class Behavior(ApiBehavior):
         problems += stateless_problems(body["data"], placeholder_allowed=True)
         if problems:
             raise self._invalid(problems)
-        current = self._credential(ctx)
+        current = ctx.named("credential_id")
         data, problems = keep_stored_secrets(body["data"], current["data"])
         if problems:
             raise self._invalid(problems)
@@ -324,7 +306,7 @@ class Behavior(ApiBehavior):
     # --- delete -----------------------------------------------------------------------------------
     @handles("DeleteCredential")
     def delete_credential(self, ctx: OperationContext) -> Reply:
-        credential = self._credential(ctx)
+        credential = ctx.named("credential_id")
         ctx.data["credentials"].remove(credential["id"])
         return Reply(204)
 

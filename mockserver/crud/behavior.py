@@ -304,7 +304,8 @@ class CrudBehavior(ApiBehavior):
             above = values[depth - 1] if depth >= 1 else None
             if entity is None or (level.parent_field and depth >= 1 and level.parent is not None
                                   and entity.get(level.parent_field) != above):
-                raise self.error(404, f"{_singular(level)} {values[depth]} not found")
+                raise self._missing(ctx, plan.ancestor_params[depth], f"{_singular(level)} {{value}} not found",
+                                    values[depth])
             level, depth = level.parent, depth - 1
         return ctx.path.get(plan.parent_param)
 
@@ -315,8 +316,16 @@ class CrudBehavior(ApiBehavior):
         entity = ctx.data[resource.name].get(key)
         if entity is None or (resource.parent_field and plan.parent_param
                               and entity.get(resource.parent_field) != parent):
-            raise self.error(404, f"{_singular(resource)} {key} not found")
+            raise self._missing(ctx, plan.id_param, f"{_singular(resource)} {{value}} not found", key)
         return entity
+
+    def _missing(self, ctx: OperationContext, param: str | None, message: str, value: Any) -> ApiError:
+        """The answer for an unknown entity: as the parameter's ``x-mock-names`` declares it,
+        else a 404 with `message`."""
+        names = next((p.names for p in ctx.operation.parameters if p.name == param and p.names), None)
+        if names is not None:
+            return self.error(names.status, (names.message or message).format(value=value))
+        return self.error(404, message.format(value=value))
 
     def _entity_reply(self, op: Operation, entity: dict, ctx: OperationContext, resource: Resource,
                       plan: Plan) -> Reply:
