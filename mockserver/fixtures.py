@@ -19,6 +19,8 @@ API, collection, entity and field: a data set is never half-loaded.
 
 from __future__ import annotations
 
+import copy
+
 import json
 import random
 from pathlib import Path
@@ -152,9 +154,11 @@ def _expand(item: Any, where: str, behavior, collection: str, fake: Fake, data) 
     entities = []
     for _ in range(spec["count"]):
         try:
-            entity = behavior.fake_entity(collection, fake, data)
+            entity = behavior.fake_entity(collection, fake, data, overrides)
         except NotImplementedError as exc:
             raise FixtureError(f"{where}: {exc}; write these entities out instead") from exc
+        except ValueError as exc:  # a template that needs what is not loaded (no parent to pick)
+            raise FixtureError(f"{where}: generate: {exc}") from exc
         entity.update(overrides)
         entities.append(entity)
     return entities
@@ -211,6 +215,7 @@ def load_document(store: Store, apis: dict[str, MountedApi], source: str, docume
 
 
 def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, data, fake: Fake) -> None:
+    entity = with_defaults(entity, layout.schema)
     if layout.validator is not None:
         problems = schema_violations(layout.validator, entity, "fixture")
         if problems:
@@ -228,6 +233,15 @@ def _add_entity(api: MountedApi, name: str, layout, entity: dict, where: str, da
         data[name].add(entity)
     except DuplicateKeyError as exc:
         raise FixtureError(f"{where}: field {layout.key}: duplicate key {exc.args[0]!r}") from exc
+
+
+def with_defaults(entity: dict, schema: dict | None) -> dict:
+    """The entity with the ``default`` of every member its collection schema lists and it
+    leaves out (a copy, so a default list is never shared)."""
+    properties = (schema or {}).get("properties") or {}
+    missing = {name: copy.deepcopy(sub["default"]) for name, sub in properties.items()
+               if name not in entity and isinstance(sub, dict) and "default" in sub}
+    return {**entity, **missing} if missing else entity
 
 
 def _names_entity(collection, value, field: str | None = None) -> bool:

@@ -284,6 +284,7 @@ class CollectionLayout:
     schema: dict | None
     validator: SchemaValidator | None
     survives_reset: bool = False  # e.g. login sessions: a reset restores data, not logins
+    generate: Any = None  # the compiled ``generate`` template (generate.EntityTemplate), if declared
 
 
 @dataclass
@@ -431,10 +432,24 @@ def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]
             schema=schema,
             validator=compile_schema(schema, f"{source.name}: collection {name}") if schema else None,
             survives_reset=bool(spec.get("survives_reset")),
+            generate=_compile_generate(spec, name, source),
         )
         if layouts[name].ids not in ("integer", "ulid", "uuid", "none"):
             raise SpecError(f"{source.name}: collection {name}: unknown ids strategy {layouts[name].ids!r}")
     return layouts
+
+
+def _compile_generate(layout: dict, name: str, source: Path):
+    """The collection's ``generate`` template, compiled (None when it declares none)."""
+    if "generate" not in layout:
+        return None
+    from .generate import EntityTemplate, TemplateError
+
+    try:
+        return EntityTemplate(layout["generate"], f"collection {name}: generate", dict(layout.get("references") or {}),
+                              layout.get("key", "id"), tuple((layout.get("schema") or {}).get("required") or ()))
+    except TemplateError as exc:
+        raise SpecError(f"{source}: /x-mock-collections/{name}/generate: {exc}") from None
 
 
 def _parse_spec(text: str) -> Any:

@@ -21,7 +21,7 @@ STAMP = str(Path(__file__).stat().st_mtime_ns)
 ROOT, OPERATION, SECURITY_SCHEME, SCHEMA = "the document root", "an operation", "a security scheme", "a schema"
 PARAMETER = "a parameter"
 IDS = ("integer", "ulid", "uuid", "none")
-COLLECTION_KEYS = {"key", "ids", "indexes", "references", "schema", "survives_reset"}
+COLLECTION_KEYS = {"key", "ids", "indexes", "references", "schema", "survives_reset", "generate"}
 ACCESS_KEYS = {"scope", "user", "logins"}
 
 

@@ -27,14 +27,8 @@ What no schema can say, from the document, api-notes.md and the lead's decisions
 
 from __future__ import annotations
 
-import weakref
-from datetime import datetime, timedelta, timezone
-
-from faker.providers.person.en_US import Provider as PersonProvider
-
 from ..auth import Credential
 from ..fake import Fake
-from ..timestamps import iso
 from ..messages import ApiError, Reply
 from ..spec import Operation, compile_schema
 from ..store import ApiData
@@ -54,15 +48,6 @@ LISTED_FIELDS = ("fullName", "username", "enabled", "ipList", "email", "descript
 
 TYPE_LABELS = {"API_PROXY": "API Proxy", "API_PROXY_GROUP": "API Proxy Group"}
 
-# What generated credentials are made of (Faker's own name lists, read once, no randomness).
-FIRST_NAMES = tuple(PersonProvider.first_names)
-LAST_NAMES = tuple(PersonProvider.last_names)
-APP_KINDS = ("Mobile App", "Web Portal", "Billing Batch", "Partner Gateway", "Reporting Job",
-             "Integration", "Kiosk", "Data Sync")
-PERSON_DESCRIPTIONS = ("Developer testing the sandbox", "Partner integration engineer",
-                       "Support team member", "Operations on-call account", "QA automation owner")
-EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "partner.example.com")
-PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%*+-_"
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -169,9 +154,6 @@ class Behavior(ApiBehavior):
         super().__init__()
         # Validators of the access body's two forms, compiled once per operation.
         self._access_forms: dict[str, tuple] = {}
-        # Usernames generated so far per data load (one Fake each), so that the entities of
-        # one ``generate:`` list, made before any is stored, never share a username.
-        self._issued: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     # --- the API's error format ---------------------------------------------------------
     def authenticate(self, credential: Credential, data: ApiData) -> Principal:
@@ -366,76 +348,11 @@ class Behavior(ApiBehavior):
         return Reply(200, dict(SUCCESS))
 
     # --- data ---------------------------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
-        if collection == "projects":
-            return {"name": self._fresh(lambda: fake.faker.unique.slug(), data["projects"]),
-                    "description": fake.faker.catch_phrase()}
-        if collection == "proxies":
-            kind = fake.rng.choice(["API_PROXY", "API_PROXY_GROUP"])
-            suffix = " API" if kind == "API_PROXY" else " Proxy Group"
-            taken = {p["name"] for p in data["proxies"]}
-            name = self._fresh(lambda: fake.faker.unique.word().capitalize() + suffix, taken)
-            return {"name": name, "type": kind, "project": self._some_project(fake, data)}
-        if collection == "credentials":
-            return self._fake_credential(fake, data)
-        return super().fake_entity(collection, fake, data)
-
-    @staticmethod
-    def _fresh(make, collection) -> str:
-        """A generated key that no stored entity has yet."""
-        value = make()
-        while value in collection:
-            value = make()
-        return value
-
-    @staticmethod
-    def _some_project(fake: Fake, data: ApiData) -> str:
-        """An ordinary project of the data set (``admin`` when there is none)."""
-        names = [p["name"] for p in data["projects"] if p["name"] != ADMIN_PROJECT]
-        return fake.rng.choice(names) if names else ADMIN_PROJECT
-
-    def _fake_credential(self, fake: Fake, data: ApiData) -> dict:
-        """A realistic client credential: a person or an application, some with an expiry.
-
-        Built from Faker's name lists with the seeded `fake.rng` rather than a Faker call
-        per field: 2,000 of them (the large scenario) load in a fraction of the time.
-        """
-        rng = fake.rng
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        if rng.random() < 0.7:
-            full_name = f"{first} {last}"
-            stem = f"{first}.{last}".lower()
-            description = rng.choice(PERSON_DESCRIPTIONS)
-        else:
-            app = rng.choice(APP_KINDS)
-            full_name = f"{last} {app}"
-            stem = f"{last}-{app}".lower().replace(" ", "-")
-            description = f"Credential of the {last} {app.lower()}"
-        issued = self._issued.setdefault(fake, set())  # this load's, also those not yet stored
-        username, tries = stem, 0
-        while username in issued or username in data["credentials"]:
-            tries += 1
-            username = f"{stem}{rng.randint(1, 999 * (1 + tries // 50))}"
-        issued.add(username)
-        entity = {"username": username,
-                  "password": "".join(rng.choices(PASSWORD_ALPHABET, k=16)),
-                  "project": self._some_project(fake, data), "fullName": full_name,
-                  "email": f"{username}@{rng.choice(EMAIL_DOMAINS)}", "enabled": rng.random() < 0.8,
-                  "description": description,
-                  "roleNameList": rng.sample(["consumer", "partner", "internal", "reporting"], 2),
-                  "ipList": [f"{rng.choice((10, 172, 192, 198, 203))}.{rng.randint(0, 255)}."
-                             f"{rng.randint(0, 255)}.{rng.randint(1, 254)}" for _ in range(rng.randint(0, 2))]}
-        if rng.random() < 0.5:
-            # Expiry dates lie ahead of the fixed base date fake.past() counts back from.
-            moment = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randint(30, 720))
-            entity["expireDate"] = iso(moment, millis=True)
-        return entity
-
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
-        """Default ``enabled`` to true, and check that granted proxies exist and are visible."""
+        """Check that granted proxies exist, are visible from the project, and are granted once."""
         if collection != "credentials":
             return entity
-        entity = {"enabled": True, **entity}
+        entity = dict(entity)
         if "access" in entity:  # never share a list with the fixture (generate: overrides)
             entity["access"] = [dict(item) for item in entity["access"]]
         project = entity["project"]

@@ -51,11 +51,8 @@ the notes or AWX/DRF itself):
 
 from __future__ import annotations
 
-import base64
 import math
-import struct
 import urllib.parse
-import weakref
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -187,104 +184,8 @@ def violations_of(errors: dict, prefix: str = "") -> list[Violation]:
     return found
 
 
-# --- fake data --------------------------------------------------------------------------------
-def _ssh_string(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
-
-
-def openssh_ed25519_key(seed: bytes, checkint: int, comment: str) -> str:
-    """An unencrypted OpenSSH ed25519 private key, built byte for byte so a seed repeats it."""
-    from cryptography.hazmat.primitives import (
-        serialization,  # only generated keys need it
-    )
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    private = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
-    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    public_blob = _ssh_string(b"ssh-ed25519") + _ssh_string(public)
-    secret = (struct.pack(">II", checkint, checkint) + _ssh_string(b"ssh-ed25519") + _ssh_string(public)
-              + _ssh_string(seed + public) + _ssh_string(comment.encode()))
-    pad = 1
-    while len(secret) % 8:
-        secret += bytes([pad])
-        pad += 1
-    blob = (b"openssh-key-v1\x00" + _ssh_string(b"none") + _ssh_string(b"none") + _ssh_string(b"")
-            + struct.pack(">I", 1) + _ssh_string(public_blob) + _ssh_string(secret))
-    text = base64.b64encode(blob).decode()
-    lines = [text[i:i + 70] for i in range(0, len(text), 70)]
-    return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END OPENSSH PRIVATE KEY-----\n"
-
-
-_POOLS: "weakref.WeakKeyDictionary[Fake, dict[str, list[str]]]" = weakref.WeakKeyDictionary()
-_POOL_SIZE = 64
-
-
-def _pooled(fake: Fake, kind: str) -> str:
-    """A Faker user name or domain word, drawn from a seeded pool of 64.
-
-    Faker takes about 0.2 ms for each of these; a pool built once per data set keeps
-    generating thousands of credentials fast, and the seed still fixes every value.
-    """
-    pools = _POOLS.setdefault(fake, {})
-    if kind not in pools:
-        make = {"user_name": fake.faker.user_name, "domain_word": fake.faker.domain_word}[kind]
-        pools[kind] = [make() for _ in range(_POOL_SIZE)]
-    return fake.rng.choice(pools[kind])
-
-
-def _random_text(fake: Fake, alphabet: str, length: int) -> str:
-    return "".join(fake.rng.choice(alphabet) for _ in range(length))
-
-
-_UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_ENVIRONMENTS = ("Production", "Staging", "Development", "Lab", "QA")
-
-
-def _fake_ssh(fake: Fake, env: str) -> tuple[str, dict]:
-    username = fake.rng.choice(["ansible", "deploy", "ec2-user", "ubuntu", _pooled(fake, "user_name")])
-    inputs: dict[str, Any] = {"username": username}
-    if fake.rng.random() < 0.5:
-        seed = fake.rng.getrandbits(256).to_bytes(32, "big")
-        inputs["ssh_key_data"] = openssh_ed25519_key(seed, fake.rng.getrandbits(32), f"{username}@awx")
-    else:
-        inputs["password"] = fake.faker.password(length=16)
-    if fake.rng.random() < 0.5:
-        inputs.update(become_method="sudo", become_username="root")
-    hosts = fake.rng.choice(["web servers", "database hosts", "Linux fleet", "bastion hosts", "app servers"])
-    return f"{env} {hosts}", inputs
-
-
-def _fake_aws(fake: Fake, env: str) -> tuple[str, dict]:
-    inputs = {"username": "AKIA" + _random_text(fake, _UPPER_DIGITS, 16),
-              "password": _random_text(fake, _ALNUM + "/+", 40)}
-    return f"AWS {env.lower()} account", inputs
-
-
-def _fake_scm(fake: Fake, env: str) -> tuple[str, dict]:
-    inputs = {"username": _pooled(fake, "user_name"), "password": "ghp_" + _random_text(fake, _ALNUM, 36)}
-    return f"GitHub {_pooled(fake, 'domain_word')} repositories", inputs
-
-
-def _fake_vault(fake: Fake, env: str) -> tuple[str, dict]:
-    inputs = {"vault_password": fake.faker.password(length=20), "vault_id": env.lower()}
-    return f"Ansible Vault ({env.lower()})", inputs
-
-
-def _fake_kubernetes(fake: Fake, env: str) -> tuple[str, dict]:
-    inputs = {"host": f"https://api.{env.lower()}.{_pooled(fake, 'domain_word')}.example.com:6443",
-              "bearer_token": "sha256~" + _random_text(fake, _ALNUM + "-_", 43), "verify_ssl": True}
-    return f"OpenShift {env.lower()} cluster", inputs
-
-
-_RECIPES: dict[str, tuple[int, Callable[[Fake, str], tuple[str, dict]]]] = {
-    "ssh": (4, _fake_ssh), "aws": (3, _fake_aws), "scm": (2, _fake_scm),
-    "vault": (1, _fake_vault), "kubernetes_bearer_token": (1, _fake_kubernetes),
-}
-
-
 def _fake_generic(fake: Fake, credential_type: dict) -> dict:
-    """Inputs for a type without a recipe: its required fields, filled with plausible words."""
+    """Inputs for a type without a recipe in the spec: its required fields, plausibly filled."""
     required = (credential_type.get("inputs") or {}).get("required") or []
     fields = {f["id"]: f for f in (credential_type.get("inputs") or {}).get("fields") or []}
     return {name: (True if fields.get(name, {}).get("type") == "boolean" else fake.faker.word())
@@ -657,58 +558,23 @@ class Behavior(ApiBehavior):
         return Reply(200, self.render_credential_type(ctx, self._path_entity(ctx)))
 
     # --- data -------------------------------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
-        if collection == "users":
-            first, last = fake.faker.first_name(), fake.faker.last_name()
-            return {"username": f"{first[0]}{last}".lower(), "first_name": first, "last_name": last,
-                    "email": f"{first}.{last}@example.com".lower(), "is_superuser": False}
-        if collection == "credentials":
-            return self._fake_credential(fake, data)
-        return super().fake_entity(collection, fake, data)
-
-    def _fake_credential(self, fake: Fake, data: ApiData) -> dict:
-        types = list(data["credential_types"])
-        if not types:
-            raise ValueError("generate credentials: load credential_types first")
-        weights = [_RECIPES.get(t["namespace"], (1, None))[0] for t in types]
-        credential_type = fake.rng.choices(types, weights=weights)[0]
-        env = fake.rng.choice(_ENVIRONMENTS)
-        recipe = _RECIPES.get(credential_type["namespace"], (1, None))[1]
-        if recipe is not None:
-            name, inputs = recipe(fake, env)
-        else:
-            name, inputs = f"{env} {credential_type['name']}", _fake_generic(fake, credential_type)
-        users = [u["id"] for u in data["users"]]
-        created = fake.past()
-        return {
-            "name": name,
-            "description": fake.rng.choice(["", f"Managed by the {fake.faker.word()} team"]),
-            "credential_type": credential_type["id"],
-            "user": fake.rng.choice(users) if users else ADMIN_ID,
-            "inputs": inputs,
-            "created": iso(created),
-            "modified": iso(created),
-            "created_by": ADMIN_ID if ADMIN_ID in data["users"] else None,
-        }
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData, given: dict | None = None) -> dict:
+        """The spec's template; a credential type it has no recipe for gets its required inputs."""
+        entity = super().fake_entity(collection, fake, data, given)
+        if collection == "credentials" and "inputs" not in entity:
+            entity["inputs"] = _fake_generic(fake, data["credential_types"].get(entity["credential_type"]) or {})
+        return entity
 
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
+        """Timestamps, the creator (user 1), and inputs checked against the credential type."""
         entity = dict(entity)
-        if collection == "users":
-            for name in ("first_name", "last_name", "email"):
-                entity.setdefault(name, "")
-            entity.setdefault("is_superuser", False)
-        elif collection == "credential_types":
+        if collection == "credential_types":
             self._complete_timestamps(entity, fake)
-            entity.setdefault("description", "")
-            entity.setdefault("managed", True)
-            entity.setdefault("injectors", {})
             ids = [f["id"] for f in entity["inputs"].get("fields") or []]
             if len(ids) != len(set(ids)):
                 raise ValueError(f"field inputs: field IDs must be unique ({ids})")
         elif collection == "credentials":
             self._complete_timestamps(entity, fake)
-            entity.setdefault("description", "")
-            entity.setdefault("inputs", {})
             entity.setdefault("created_by", ADMIN_ID if ADMIN_ID in data["users"] else None)
             entity.setdefault("modified_by", entity["created_by"])
             credential_type = data["credential_types"].get(entity["credential_type"])

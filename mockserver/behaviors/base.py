@@ -5,8 +5,8 @@ An API module subclasses `ApiBehavior` and supplies:
 - ``error_body(status, message, **extra)``: the API's own error format;
 - one handler per operationId, marked with ``@handles("operationId")``; a handler takes
   an `OperationContext` and returns a `Reply` (or raises ``ctx.fail(...)``);
-- ``fake_entity(collection, fake, data)``: a realistic entity for fixture ``generate:``
-  lists, and ``complete_entity`` to fill what a written-out entity may omit;
+- ``complete_entity`` to fill what a written-out entity may omit (generated entities come
+  from the spec's ``generate`` templates, see `fake_entity`);
 - overrides where the real product answers a generic situation its own way (a 403
   instead of a 401, a 404 for a malformed path parameter, ...).
 
@@ -296,11 +296,11 @@ class ApiBehavior:
         entity = collection.get(value) if value is not None else None
         scope = ((getattr(self.spec, "document", None) or {}).get("x-mock-access") or {}).get("scope")
         hidden = entity is None or (scope == names.collection and not self.in_scope(ctx.principal, value))
-        for field, parent in collection.layout.references.items():
+        for member, parent in collection.layout.references.items():
             for other, (_, other_names, other_value) in declared.items():
                 if other != name and other_names.collection == parent:
                     self.lookup(ctx, other)
-                    hidden = hidden or entity.get(field) != other_value
+                    hidden = hidden or entity.get(member) != other_value
         if hidden:
             singular = names.collection[:-1] if names.collection.endswith("s") else names.collection
             message = names.message or f"{singular.replace('_', ' ').capitalize()} {{value}} not found"
@@ -309,12 +309,17 @@ class ApiBehavior:
         return entity
 
     # --- data ---------------------------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
-        """A realistic entity of `collection` for ``generate:`` in fixtures.
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData, given: dict | None = None) -> dict:
+        """A realistic entity of `collection` for ``generate:`` in fixtures, from the
+        collection's declared ``generate`` template (`mockserver.generate`).
 
-        `data` holds what is loaded so far, so a child can pick an existing parent.
+        `data` holds what is loaded so far, so a child can pick an existing parent; `given`
+        holds the members the fixture sets (the template sees them, and does not make them).
         """
-        raise NotImplementedError(f"{self.api_id} cannot generate {collection}")
+        layout = self.spec.collections.get(collection) if self.spec is not None else None
+        if layout is None or layout.generate is None:
+            raise NotImplementedError(f"{self.api_id} cannot generate {collection}")
+        return layout.generate.make(fake, data, collection, given)
 
     def seed(self, data: ApiData, fake: Fake) -> None:
         """Data for an API no loaded scenario names (the shipped APIs' is in the scenarios)."""

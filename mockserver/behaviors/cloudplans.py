@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..fake import Fake
 from ..messages import ApiError, Reply
 from ..spec import Operation
 from ..store import ApiData
@@ -209,39 +208,3 @@ class Behavior(ApiBehavior):
             changes["specific"] = {**credential["specific"], **data["specific"]}
         ctx.data["credentials"].update(credential["id"], **changes)
         return Reply(200, {"status": 200, "response": "Credential updated"})
-
-    # --- data ----------------------------------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
-        """A realistic organization, or a credential of a random existing organization."""
-        if collection == "organizations":
-            return {"id": f"org-{fake.rng.getrandbits(32):08x}", "name": fake.faker.company()}
-        if collection != "credentials":
-            return super().fake_entity(collection, fake, data)
-        org_ids = [o["id"] for o in data["organizations"]]
-        kind = fake.rng.choice(("aws", "azure", "gcp"))
-        environment = fake.rng.choice(("production", "staging", "development", "sandbox"))
-        return {
-            "org_id": fake.rng.choice(org_ids) if org_ids else "org-7f3c1e2a",
-            "type": kind,
-            "name": f"{kind.upper() if kind != 'azure' else 'Azure'} {environment}",
-            "comments": fake.faker.sentence(nb_words=5).rstrip("."),
-            "resources": fake.rng.randint(0, 1000),
-            "last_time": fake.past(days=30).strftime("%Y-%m-%d %H:%M:%S"),
-            "specific": self._fake_specific(kind, fake),
-        }
-
-    @staticmethod
-    def _fake_specific(kind: str, fake: Fake) -> dict:
-        if kind == "aws":
-            account = fake.rng.randint(10**11, 10**12 - 1)
-            return {"role": f"arn:aws:iam::{account}:role/CloudPlansDiscovery"}
-        if kind == "azure":
-            return {"tenant": fake.faker.uuid4(), "clientId": fake.faker.uuid4(),
-                    "key": fake.faker.password(length=40, special_chars=False)}
-        return {"project": f"{fake.faker.word()}-{fake.faker.word()}-{fake.rng.randint(100000, 999999)}"}
-
-    def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
-        """A written-out credential without scan data was never scanned [mock]."""
-        if collection == "credentials":
-            entity = {"comments": "", "resources": 0, "last_time": "", **entity}
-        return entity

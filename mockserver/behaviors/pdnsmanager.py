@@ -229,24 +229,6 @@ class Behavior(ApiBehavior):
         return credential
 
     # --- data -----------------------------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
-        if collection != "credentials":
-            return super().fake_entity(collection, fake, data)
-        records = [r["id"] for r in data["records"]]
-        entity = {"record": fake.rng.choice(records) if records else 1,
-                  "description": fake.faker.sentence(nb_words=4).rstrip(".")}
-        if fake.rng.random() < 0.5:
-            from cryptography.hazmat.primitives import serialization
-            from cryptography.hazmat.primitives.asymmetric import ed25519
-
-            seed = fake.rng.getrandbits(256).to_bytes(32, "big")
-            public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key()
-            entity.update(type="key", key=public.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode())
-        else:
-            entity.update(type="password", password=fake.faker.password(length=16))
-        return entity
-
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
         if collection == "credentials" and entity.get("type") == "key" and not is_public_key(entity["key"]):
             raise ValueError("field key: not a PEM public key or certificate")

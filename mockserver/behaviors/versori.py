@@ -311,28 +311,6 @@ class Behavior(ApiBehavior):
         return Reply(204)
 
     # --- data ---------------------------------------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
-        if collection == "organisations":
-            name = fake.faker.company()
-            return {"name": name, "slug": fake.faker.slug(name)}
-        if collection != "credentials":
-            return super().fake_entity(collection, fake, data)
-        organisations = [o["id"] for o in data["organisations"]]
-        created = fake.past(days=365)
-        updated = created + timedelta(seconds=fake.rng.randint(0, 30 * 86400),
-                                      milliseconds=fake.rng.randint(0, 999))
-        kind = fake.rng.choice(list(AUTH_SCHEME_OF))
-        vendor = fake.faker.company().split(" ")[0].split(",")[0]
-        entity = {"id": data["credentials"].new_key(at=created),
-                  "organisationId": fake.rng.choice(organisations) if organisations else None,
-                  "type": kind, "name": f"{vendor} {_KIND_LABEL[kind]}",
-                  "data": _fake_data(kind, vendor, fake),
-                  "createdAt": iso(created, millis=True), "updatedAt": iso(updated, millis=True),
-                  "usages": _fake_usages(vendor, created, fake, data)}
-        if entity["organisationId"] is None:
-            del entity["organisationId"]  # the schema check then names the missing field
-        return entity
-
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
         if collection != "credentials":
             return entity
@@ -353,40 +331,3 @@ class Behavior(ApiBehavior):
         if value is not None and not is_base64(value):
             raise ValueError("field data.valueBase64: not valid standard base64")
         return entity
-
-
-# --- fake data --------------------------------------------------------------------------------
-_KIND_LABEL = {"none": "public API", "string": "API key", "binary": "signing certificate",
-               "basic-auth": "service account", "oauth2-client": "OAuth app", "oauth2-token": "OAuth grant"}
-
-
-def _fake_data(kind: str, vendor: str, fake: Fake) -> dict:
-    """Realistic `data` for a credential type."""
-    faker = fake.faker
-    host = f"https://auth.{vendor.lower()}.example.com"
-    oauth = {"clientId": faker.uuid4(), "clientSecret": faker.sha256()[:40],
-             "authorizeUrl": f"{host}/oauth2/authorize", "tokenUrl": f"{host}/oauth2/token",
-             "scopes": fake.rng.sample(["read", "write", "offline_access", "openid", "profile"], 2)}
-    if kind == "none":
-        return {}
-    if kind == "string":
-        return {"value": f"sk_live_{faker.sha1()[:32]}"}
-    if kind == "binary":
-        return {"valueBase64": base64.b64encode(faker.binary(length=48)).decode()}
-    if kind == "basic-auth":
-        return {"username": faker.user_name(), "password": faker.password(length=18)}
-    if kind == "oauth2-client":
-        return oauth
-    return {**oauth, "accessToken": faker.sha256(), "refreshToken": faker.sha256()}
-
-
-def _fake_usages(vendor: str, created: datetime, fake: Fake, data: ApiData) -> list[dict]:
-    """None, or one Environment of a Connection that uses the credential."""
-    if fake.rng.random() < 0.5:
-        return []
-    ulid = lambda: data["credentials"].new_key(at=created)  # noqa: E731 - any ULID factory will do
-    environment = fake.rng.choice(["Production", "Staging", "Development"])
-    stamp = iso(created, millis=True)
-    return [{"environment": {"id": ulid(), "name": environment, "slug": environment.lower(),
-                             "connection": {"id": ulid(), "name": vendor},
-                             "createdAt": stamp, "updatedAt": stamp}}]

@@ -407,7 +407,11 @@ class CrudBehavior(ApiBehavior):
         raise self.error(409, f"no free {resource.key} left for a new {_singular(resource)}")
 
     # --- data without a scenario -------------------------------------------------------
-    def fake_entity(self, collection: str, fake: Fake, data: ApiData) -> dict:
+    def fake_entity(self, collection: str, fake: Fake, data: ApiData, given: dict | None = None) -> dict:
+        """From the declared ``generate`` template if there is one, else from the schema."""
+        layout = self.spec.collections.get(collection)
+        if layout is not None and layout.generate is not None:
+            return super().fake_entity(collection, fake, data, given)
         resource = self.inference.resources[collection]
         parent = None
         if resource.parent is not None:
