@@ -90,6 +90,38 @@ def _names(value: Any) -> str:
     return _template_problem(str(missing.get("message", "")), {"value"})
 
 
+PAGING_KEYS = {"style": None, "page": str, "size": str, "after": str, "before": str, "default_size": int,
+               "max_size": int, "body": None, "invalid_page": dict}
+PAGING_STYLES = ("pages", "links", "cursor", "none")
+PAGE_PLACEHOLDERS = {"items", "count", "page", "pages", "size", "next", "previous", "prev"}
+
+
+def _paging(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "must be a mapping of style, its parameters and body"
+    unknown = sorted(set(value) - set(PAGING_KEYS))
+    if unknown:
+        return f"unknown key(s) {unknown}; it takes {', '.join(PAGING_KEYS)}"
+    if value.get("style", "none") not in PAGING_STYLES:
+        return f"unknown style {value.get('style')!r}; choose from {', '.join(PAGING_STYLES)}"
+    for name, kind in PAGING_KEYS.items():
+        if kind is not None and name in value and not isinstance(value[name], kind):
+            return f"{name} must be {'a number' if kind is int else 'a name' if kind is str else 'a mapping'}"
+    allowed = PAGE_PLACEHOLDERS | {f"{name}?" for name in PAGE_PLACEHOLDERS}
+    for text in _strings(value.get("body")):
+        problem = _template_problem(text, allowed)
+        if problem:
+            return f"body: {problem}"
+    return ""
+
+
+def _order(value: Any) -> str:
+    if not isinstance(value, dict) or set(value) - {"by", "descending"} or not isinstance(value.get("by"), list) \
+            or not value["by"] or not all(isinstance(name, str) for name in value["by"]):
+        return "must be a mapping with by (a list of member names) and descending (true or false)"
+    return "" if isinstance(value.get("descending", False), bool) else "descending must be true or false"
+
+
 # x-mock-errors: each generic situation and the placeholders its message and headers may use.
 SITUATIONS = {"unauthenticated": set(), "refused": set(), "route_not_found": {"method", "path", "mount"},
               "method_not_allowed": {"method", "allowed", "path"}, "bad_path": {"operation"},
@@ -127,7 +159,8 @@ def _errors(value: Any) -> str:
     return ""
 
 
-BODY_PLACEHOLDERS = {"status", "message", "code"}
+BODY_PLACEHOLDERS = {"status", "message", "code", "fields", "cause"}
+BODY_PLACEHOLDERS |= {f"{name}?" for name in BODY_PLACEHOLDERS}
 
 
 def _strings(node: Any) -> list[str]:
@@ -159,6 +192,8 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "x-mock-access": ((ROOT,), _access),
     "x-mock-errors": ((ROOT,), _errors),
     "x-mock-validation": ((OPERATION,), _one_of("handler")),
+    "x-mock-paging": ((OPERATION,), _paging),
+    "x-mock-order": ((OPERATION,), _order),
     "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),
     "x-mock-secret": ((SCHEMA,), _boolean),
     "x-mock-sensitive": ((SCHEMA,), _boolean),

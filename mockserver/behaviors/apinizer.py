@@ -43,8 +43,6 @@ DUPLICATE_USERNAME = "There is already a credential has this name!"
 
 # The optional members of a credential a client may send, in the order the list shows them.
 OPTIONAL_FIELDS = ("fullName", "enabled", "ipList", "email", "description", "roleNameList", "expireDate")
-LISTED_FIELDS = ("fullName", "username", "enabled", "ipList", "email", "description", "roleNameList",
-                 "expireDate")
 
 TYPE_LABELS = {"API_PROXY": "API Proxy", "API_PROXY_GROUP": "API Proxy Group"}
 
@@ -100,11 +98,6 @@ def describe_violations(violations: list[Violation], limit: int = 3) -> str:
 def as_boolean(value) -> bool:
     """``enabled`` as stored: the document sends the string "true"."""
     return value if isinstance(value, bool) else value == "true"
-
-
-def listed(credential: dict) -> dict:
-    """A credential as the list shows it: every set field but the password."""
-    return {name: credential[name] for name in LISTED_FIELDS if name in credential}
 
 
 def access_key(item: dict) -> tuple[str, str]:
@@ -256,10 +249,7 @@ class Behavior(ApiBehavior):
     @handles("listCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
         project = self._project(ctx)
-        credentials = ctx.data["credentials"]
-        rows = list(credentials) if project == ADMIN_PROJECT else credentials.where("project", project)
-        result = [listed(c) for c in rows]
-        return Reply(200, {"status": "SUCCESS", "resultList": result, "resultCount": len(result)})
+        return self.listing(ctx, "credentials", None if project == ADMIN_PROJECT else ("project", project))
 
     @handles("createCredential")
     def create_credential(self, ctx: OperationContext) -> Reply:

@@ -42,19 +42,14 @@ the notes or AWX/DRF itself):
   required) and deletes; ``inputs`` sent on update replace the stored ones, a secret sent
   as ``$encrypted$`` keeps its stored value, a new ``credential_type`` re-checks the
   inputs; a rejected update changes nothing and ``modified`` only moves forward;
-- lists page like AWX's DRF pagination: ``page_size`` 25 by default, at most 200 (larger
-  is capped, also in the links), an unusable one means 25; ``page=last``; a page that is
-  not a positive integer or lies beyond the last page is 404 "Invalid page."; ``next`` /
-  ``previous`` are relative, keep the other query parameters, sorted, and page 1 has no
-  ``page`` parameter.
+Lists (DRF's page links, order by name) and lookups (404 "Not found.") are declared in the
+spec (``x-mock-paging``, ``x-mock-order``, ``x-mock-names``); generated data too.
 """
 
 from __future__ import annotations
 
-import math
-import urllib.parse
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from ..fake import Fake
 from ..timestamps import iso, parse_timestamp, shifted
@@ -75,7 +70,6 @@ from .base import ApiBehavior, OperationContext, Principal, handles
 INVALID_BASIC = "Invalid username/password."
 PERMISSION_DENIED = "You do not have permission to perform this action."
 NOT_FOUND = "Not found."
-INVALID_PAGE = "Invalid page."
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -85,7 +79,6 @@ NULL_CHARACTERS = "Null characters are not allowed."
 
 NON_FIELD = "__all__"  # AWX's REST_FRAMEWORK["NON_FIELD_ERRORS_KEY"]
 
-PAGE_SIZE, MAX_PAGE_SIZE = 25, 200
 ADMIN_ID = 1
 _MISSING = object()
 
@@ -93,12 +86,6 @@ _MISSING = object()
 def safe_text(text: str) -> str:
     """A message that can be sent as UTF-8 even if it echoes a lone surrogate."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def last_value(query: dict[str, list[str]], name: str) -> str | None:
-    """The last value of a query parameter, as Django's ``QueryDict.get`` returns it."""
-    values = query.get(name) or []
-    return values[-1] if values else None
 
 
 # --- DRF field rules --------------------------------------------------------------------------
@@ -190,11 +177,6 @@ def _fake_generic(fake: Fake, credential_type: dict) -> dict:
     fields = {f["id"]: f for f in (credential_type.get("inputs") or {}).get("fields") or []}
     return {name: (True if fields.get(name, {}).get("type") == "boolean" else fake.faker.word())
             for name in required}
-
-
-def _by_name(credential: dict) -> str:
-    """AWX's list order: by name (the store breaks ties by id)."""
-    return credential["name"]
 
 
 # --- the behaviour ----------------------------------------------------------------------------
@@ -326,32 +308,6 @@ class Behavior(ApiBehavior):
             raise self.invalid({NON_FIELD: [message]})
         return body
 
-    def _page(self, ctx: OperationContext, rows: list[dict], render: Callable[[dict], dict]) -> dict:
-        """One page of `rows` in AWX's list envelope (404 "Invalid page." when out of range)."""
-        query = ctx.request.query
-        size = page_size(query)
-        count = len(rows)
-        pages = max(1, math.ceil(count / size))
-        raw = last_value(query, "page") or "1"
-        if raw == "last":
-            number = pages
-        else:
-            try:
-                number = int(raw)
-            except ValueError:
-                number = 0
-        if not 1 <= number <= pages:
-            raise self.error(404, INVALID_PAGE, violations=[
-                Violation("query", "/page", f"page {raw!r} is not between 1 and {pages}", "range")])
-        start = (number - 1) * size
-        path = ctx.link(ctx.request.path)
-        return {
-            "count": count,
-            "next": page_link(path, query, number + 1) if number < pages else None,
-            "previous": page_link(path, query, number - 1) if number > 1 else None,
-            "results": [render(row) for row in rows[start:start + size]],
-        }
-
     # --- rendering ----------------------------------------------------------------------------
     def render_credential(self, ctx: OperationContext, credential: dict) -> dict:
         """A credential as AWX's CredentialSerializer shows it."""
@@ -427,9 +383,7 @@ class Behavior(ApiBehavior):
     def list_user_credentials(self, ctx: OperationContext) -> Reply:
         user = self._path_entity(ctx)
         self._require_self(ctx, user)
-        # AWX orders by name (ties by id); the store keeps that order, so a page costs by its size.
-        rows = ctx.data["credentials"].ordered_where("user", user["id"], "name", _by_name)
-        return Reply(200, self._page(ctx, rows, lambda c: self.render_credential(ctx, c)))
+        return self.listing(ctx, "credentials", ("user", user["id"]), lambda c: self.render_credential(ctx, c))
 
     @handles("createUserCredential")
     def create_user_credential(self, ctx: OperationContext) -> Reply:
@@ -550,8 +504,7 @@ class Behavior(ApiBehavior):
     # --- credential types -------------------------------------------------------------------
     @handles("listCredentialTypes")
     def list_credential_types(self, ctx: OperationContext) -> Reply:
-        rows = sorted(ctx.data["credential_types"], key=lambda t: (t["kind"], t["name"], t["id"]))
-        return Reply(200, self._page(ctx, rows, lambda t: self.render_credential_type(ctx, t)))
+        return self.listing(ctx, "credential_types", view=lambda t: self.render_credential_type(ctx, t))
 
     @handles("getCredentialType")
     def get_credential_type(self, ctx: OperationContext) -> Reply:
@@ -602,33 +555,6 @@ def later_than(now: datetime, previous: str) -> str:
     except ValueError:
         return iso(now)
     return iso(max(now, shifted(before, timedelta(microseconds=1))))
-
-
-def page_size(query: dict[str, list[str]]) -> int:
-    """DRF's ``get_page_size``: a positive integer, capped at 200; anything else means 25."""
-    raw = last_value(query, "page_size")
-    try:
-        size = int(raw) if raw is not None else 0
-    except ValueError:
-        size = 0
-    return min(size, MAX_PAGE_SIZE) if size > 0 else PAGE_SIZE
-
-
-def page_link(path: str, query: dict[str, list[str]], number: int) -> str:
-    """The link to page `number`: other parameters kept and sorted, page 1 without ``page``."""
-    params = {key: list(values) for key, values in query.items()}
-    raw_size = last_value(query, "page_size")
-    try:
-        if raw_size is not None and int(raw_size) > MAX_PAGE_SIZE:
-            params["page_size"] = [str(MAX_PAGE_SIZE)]  # AWX caps the size in its links
-    except ValueError:
-        pass
-    if number == 1:
-        params.pop("page", None)
-    else:
-        params["page"] = [str(number)]
-    encoded = urllib.parse.urlencode(sorted(params.items()), doseq=True)
-    return f"{path}?{encoded}" if encoded else path
 
 
 def acting_user(grant, data: ApiData) -> dict | None:

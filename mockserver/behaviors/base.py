@@ -15,6 +15,7 @@ Everything a behaviour needs arrives in the context; nothing reads Flask globals
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -86,9 +87,16 @@ def handles(operation_id: str) -> Callable[[Handler], Handler]:
 
 def fill_template(template: Any, values: dict) -> Any:
     """A copy of a body template with its ``{name}`` placeholders filled: a string that is
-    one placeholder takes the value as it is (``"{status}"`` -> 404), others are formatted."""
+    one placeholder takes the value as it is (``"{status}"`` -> 404), others are formatted.
+    A member written ``"{name?}"`` is left out when the value is missing, null or empty."""
     if isinstance(template, dict):
-        return {key: fill_template(value, values) for key, value in template.items()}
+        filled = {}
+        for key, value in template.items():
+            optional = isinstance(value, str) and value.startswith("{") and value.endswith("?}")
+            if optional and values.get(value[1:-2]) in (None, [], ""):
+                continue
+            filled[key] = fill_template(value[:-2] + "}" if optional else value, values)
+        return filled
     if isinstance(template, list):
         return [fill_template(item, values) for item in template]
     if isinstance(template, str):
@@ -97,6 +105,25 @@ def fill_template(template: Any, values: dict) -> Any:
             return values[whole]
         return template.format_map(_Known(values))
     return template
+
+
+def fields_of(violations) -> list[dict]:
+    """The invalid fields of a 400, ``{field, message}`` each with the field's dotted path
+    (``data.clientId``); an unknown member is an entry of its own ("unknown field"); a
+    problem with the body as a whole names no field (its message says it)."""
+    found = []
+    for violation in violations:
+        unexpected = _UNEXPECTED.search(violation.message) if violation.keyword == "additionalProperties" else None
+        if unexpected:
+            prefix = f"{violation.field}." if violation.field else ""
+            found += [{"field": prefix + name, "message": "unknown field"}
+                      for name in re.findall(r"'([^']*)'", unexpected.group(1))]
+        elif violation.field:
+            found.append({"field": violation.field, "message": violation.message})
+    return found
+
+
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)$")
 
 
 class _Known(dict):
@@ -139,6 +166,7 @@ class ApiBehavior:
 
     api_id = ""
     spec = None  # the API's ApiSpec, set when the API is mounted (see registry.mount)
+    hidden: frozenset = frozenset()  # members never shown, whatever a response schema says
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
@@ -168,9 +196,19 @@ class ApiBehavior:
         return fill_template(template, {"status": status, "message": message, "code": code, **extra})
 
     def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:
-        """An ApiError with this API's body for `status`."""
+        """An ApiError with this API's body for `status` (a 400's body template may name its
+        invalid fields: ``{fields}``, see `fields_of`)."""
+        if status in (400, 422) and "fields" not in extra and self._names_fields():
+            extra["fields"] = fields_of(violations)
         return ApiError(status, self.error_body(status, message, **extra), headers, list(violations),
                         reason=message)
+
+    def _names_fields(self) -> bool:
+        """Does the declared error body name the invalid fields (worked out once)?"""
+        wanted = self.__dict__.get("_fields_wanted")
+        if wanted is None:
+            wanted = self._fields_wanted = "{fields" in str(self.declared_errors().get("body"))
+        return wanted
 
     def situation(self, name: str, status: int, message: str, **values) -> ApiError:
         """The error of a generic situation: as ``x-mock-errors.<name>`` declares it, else
@@ -307,6 +345,40 @@ class ApiBehavior:
             raise self.error(names.status, message.format(value=value), violations=[
                 Violation(location, f"/{name}", f"no such {singular.replace('_', ' ')} (or not yours to see)", "exists")])
         return entity
+
+    # --- lists (x-mock-paging, x-mock-order) ----------------------------------------------
+    def listing(self, ctx: OperationContext, collection: str, where: tuple[str, Any] | None = None,
+                view: Callable[[dict], Any] | None = None) -> Reply:
+        """The operation's list of `collection` (the rows whose ``where[0]`` is ``where[1]``),
+        ordered, paged and wrapped as it declares (`mockserver.paging`); each row shown by
+        `view`, else through the documented response's item schema."""
+        from .. import paging
+        from ..crud.infer import list_items_member, success_status
+        from ..crud.shapes import project
+
+        status = success_status(ctx.operation)
+        if view is None:
+            response = ctx.operation.responses.get(str(status))
+            item_schema = list_items_member(response.schema if response else None)[1]
+            view = lambda row: project(row, item_schema, self.hidden)  # noqa: E731
+        rows, values = paging.page(self, ctx, ctx.data[collection], where)
+        declared = ctx.operation.extensions.get("x-mock-paging") or {}
+        return Reply(status, paging.body_of(declared, [view(row) for row in rows], values))
+
+    def shown(self, ctx: OperationContext, entity: dict) -> Any:
+        """An entity as the operation's documented success response shows it: what that
+        schema does not list, or marks ``writeOnly``, stays in the mock."""
+        from ..crud.infer import success_status
+        from ..crud.shapes import project
+
+        response = ctx.operation.responses.get(str(success_status(ctx.operation)))
+        return project(entity, response.schema if response else None, self.hidden)
+
+    def invalid_query(self, problems: list[tuple[str, str]]) -> ApiError:
+        """A 400 for query parameters the schema accepts but the list cannot use (an
+        unknown cursor): ``name: why`` for each, with a violation each."""
+        return self.error(400, "; ".join(f"{name}: {why}" for name, why in problems), violations=[
+            Violation("query", f"/{name}", why, "mock") for name, why in problems])
 
     # --- data ---------------------------------------------------------------------------
     def fake_entity(self, collection: str, fake: Fake, data: ApiData, given: dict | None = None) -> dict:

@@ -34,9 +34,6 @@ from ..store import ApiData
 from ..validation import Violation
 from .base import ApiBehavior, OperationContext, Principal, handles
 
-# The fields a credential shows in the list: everything but `specific` and `org_id`.
-LISTED_FIELDS = ("type", "id", "name", "comments", "resources", "last_time")
-
 # The keys `data.specific` takes on update, by the stored credential's type [doc].
 UPDATE_SPECIFIC_KEYS = {"aws": ("role",), "azure": ("clientId", "key"), "gcp": ("project",)}
 
@@ -114,11 +111,6 @@ def explain(operation: Operation, violation: Violation) -> str:
     return f"{field}: {violation.message}"
 
 
-def summary(credential: dict) -> dict:
-    """A credential as the list shows it: never `specific` [notes]."""
-    return {name: credential[name] for name in LISTED_FIELDS}
-
-
 class Behavior(ApiBehavior):
     """CloudPlans' organization-credential endpoints."""
 
@@ -169,9 +161,7 @@ class Behavior(ApiBehavior):
     @handles("listCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
         """The organization's credentials in creation order, secrets left out."""
-        organization = ctx.named("org_id")
-        rows = ctx.data["credentials"].where("org_id", organization["id"])
-        return Reply(200, {"status": 200, "credentials": [summary(c) for c in rows]})
+        return self.listing(ctx, "credentials", ("org_id", ctx.named("org_id")["id"]))
 
     @handles("addCredential")
     def add_credential(self, ctx: OperationContext) -> Reply:

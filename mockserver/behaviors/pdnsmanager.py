@@ -7,12 +7,12 @@ What no schema can say, from the document and api-notes.md:
   403, bad type 400, invalid PEM key 400, unknown record / credential 404;
 - non-admins may only touch records of domains they hold a permission for, and for them
   a missing record is a 403;
-- ``paging.total`` counts pages; passwords are never returned.
+- passwords are never returned (the response schemas do not list them); paging
+  (``paging.total`` counts pages) is declared in the spec.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
 
 from ..fake import Fake
@@ -46,19 +46,6 @@ def is_public_key(text: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def summary(credential: dict) -> dict:
-    """A credential as the list shows it."""
-    return {"id": credential["id"], "description": credential["description"], "type": credential["type"]}
-
-
-def public_view(credential: dict) -> dict:
-    """A credential as create and get return it: the key for keys, never a password."""
-    out = summary(credential)
-    if credential["type"] == "key":
-        out["key"] = credential["key"]
-    return out
 
 
 class Behavior(ApiBehavior):
@@ -162,19 +149,8 @@ class Behavior(ApiBehavior):
     # --- credentials ----------------------------------------------------------------------
     @handles("listCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
-        record_id = ctx.path["recordId"]
-        self._require_permission(ctx, record_id)
-        credentials = ctx.data["credentials"]
-        page = ctx.query.get("page", 1)
-        size = ctx.query.get("pagesize")
-        if size is None:
-            rows = credentials.where("record", record_id)
-            return Reply(200, {"paging": {"page": 1, "total": 1}, "results": [summary(c) for c in rows]})
-        count = credentials.count_where("record", record_id)
-        start = (page - 1) * size
-        rows = credentials.page_where("record", record_id, start, size)
-        return Reply(200, {"paging": {"page": page, "total": math.ceil(count / size), "pagesize": size},
-                           "results": [summary(c) for c in rows]})
+        self._require_permission(ctx, ctx.path["recordId"])
+        return self.listing(ctx, "credentials", ("record", ctx.path["recordId"]))
 
     @handles("createCredential")
     def create_credential(self, ctx: OperationContext) -> Reply:
@@ -188,13 +164,13 @@ class Behavior(ApiBehavior):
         entity = {"record": record_id, "description": body["description"], "type": body["type"]}
         entity[body["type"]] = body[body["type"]]
         stored = ctx.data["credentials"].add(entity)
-        return Reply(201, public_view(stored))
+        return Reply(201, self.shown(ctx, stored))
 
     @handles("getCredential")
     def get_credential(self, ctx: OperationContext) -> Reply:
         self._require_permission(ctx, ctx.path["recordId"])
         credential = self._credential_of_record(ctx)
-        return Reply(200, public_view(credential))
+        return Reply(200, self.shown(ctx, credential))
 
     @handles("updateCredential")
     def update_credential(self, ctx: OperationContext) -> Reply:

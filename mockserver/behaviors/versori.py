@@ -2,10 +2,8 @@
 
 What no schema can say, from the document, api-notes.md and the mock's own choices:
 
-- errors are ``{code, message, fields?, cause?}``; ``fields`` lists every violation as a
-  dotted path (``data.clientId``); codes: 400 bad_request, 401 unauthenticated, 404
-  not_found, 405 method_not_allowed, 413 payload_too_large, 415 unsupported_media_type,
-  500 internal; a body that is not JSON carries the decoder's complaint in ``cause``;
+- errors are ``{code, message, fields?, cause?}`` (declared in the spec); a body that is
+  not JSON carries the decoder's complaint in ``cause`` and names no field;
 - by default any cookie or any bearer token is accepted (an administrator); neither is a
   401. A scenario ``auth`` block accepts only its tokens (as a bearer token or as any
   cookie's value), anything else is the same 401 unauthenticated. Role ``admin`` sees every
@@ -17,9 +15,8 @@ What no schema can say, from the document, api-notes.md and the mock's own choic
   answered as ``"<redacted>"``; on PUT that placeholder keeps the stored secret of the same
   name (a 400 when none is stored), on create it is refused; ``valueBase64`` must be
   standard base64;
-- the list is ordered by ``updatedAt`` then id, both descending, and cursor-paged by the
-  boundary item's id: ``first`` 1..100 (default 20), ``next``/``prev`` only when items
-  follow/precede the page; an unknown cursor, or both cursors at once, is a 400;
+- the list's order (``updatedAt`` then id, descending) and cursor paging are declared in
+  the spec; an unknown cursor, or both cursors at once, is a 400 listing the fields;
 - PUT takes the full Credential: a body id other than the path's is a 400 (field ``id``),
   the stored ``createdAt`` wins, ``updatedAt`` moves strictly forward (1 ms past the old
   value when the clock has not moved on), ``type`` may change; ``usages`` and ``errors`` in
@@ -37,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from datetime import datetime, timedelta
 
 from ..fake import Fake
@@ -52,10 +48,6 @@ REDACTED = "<redacted>"
 SECRET_KEYS = ("value", "valueBase64", "password", "clientSecret", "accessToken", "refreshToken")
 AUTH_SCHEME_OF = {"none": "none", "string": "api-key", "binary": "api-key", "basic-auth": "basic-auth",
                   "oauth2-client": "oauth2", "oauth2-token": "oauth2"}
-CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-         415: "unsupported_media_type", 500: "internal"}
-DEFAULT_PAGE_SIZE = 20
 ONE_MS = timedelta(milliseconds=1)
 
 
@@ -142,43 +134,10 @@ def keep_stored_secrets(data: dict, stored: dict) -> tuple[dict, list[tuple[str,
     return resolved, problems
 
 
-_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)$")
-
-
-def error_fields(violation: Violation) -> list[dict]:
-    """The ``fields`` entries for one violation: one per unknown member, else its own path.
-
-    A problem with the body as a whole (not an object, missing) has no field to name; the
-    message says it.
-    """
-    unexpected = _UNEXPECTED.search(violation.message) if violation.keyword == "additionalProperties" else None
-    if unexpected:
-        names = re.findall(r"'([^']*)'", unexpected.group(1))
-        prefix = f"{violation.field}." if violation.field else ""
-        return [{"field": prefix + name, "message": "unknown field"} for name in names]
-    if not violation.field:
-        return []
-    return [{"field": violation.field, "message": violation.message}]
-
-
-def _by_update(credential: dict) -> str:
-    """Versori's list order, read backwards: by last change (the store breaks ties by id)."""
-    return credential["updatedAt"]
-
-
 class Behavior(ApiBehavior):
     """Versori Connect credential endpoints."""
 
     api_id = "versori"
-
-    # --- the API's error format -------------------------------------------------------------
-    def error_body(self, status: int, message: str, **extra) -> dict:
-        body = {"code": extra.get("code") or CODES.get(status, "internal"), "message": message}
-        if extra.get("fields"):
-            body["fields"] = extra["fields"]
-        if extra.get("cause"):
-            body["cause"] = extra["cause"]
-        return body
 
     def principal_for(self, grant, data: ApiData) -> Principal:
         """A declared token: ``admin`` sees every organisation, ``user`` its scope's ULIDs."""
@@ -203,59 +162,19 @@ class Behavior(ApiBehavior):
         if parse is not None:
             # Not JSON at all: no field to point at, the decoder's complaint is the cause.
             what = "valid UTF-8" if "UTF-8" in parse.message else "valid JSON"
-            return self.error(400, f"The request body is not {what}", cause=parse.message)
-        fields = [field for v in violations for field in error_fields(v)]
-        return self.error(400, describe(violations), fields=fields)
+            return self.error(400, f"The request body is not {what}", cause=parse.message, fields=[])
+        return self.error(400, describe(violations), violations=violations)
 
-    def _invalid(self, problems: list[tuple[str, str]], location: str = "body") -> ApiError:
+    def _invalid(self, problems: list[tuple[str, str]]) -> ApiError:
         """A 400 for rules the handler checks, in the same shape as schema violations."""
-        violations = [Violation(location, "/" + field.replace(".", "/"), message, "mock")
-                      for field, message in problems]
-        fields = [{"field": field, "message": message} for field, message in problems]
-        return self.error(400, "; ".join(f"{f}: {m}" for f, m in problems), fields=fields,
-                          violations=violations)
+        return self.error(400, "; ".join(f"{f}: {m}" for f, m in problems), violations=[
+            Violation("body", "/" + field.replace(".", "/"), message, "mock") for field, message in problems])
 
     # --- list -----------------------------------------------------------------------------------
     @handles("ListCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
         organisation = ctx.named("organisation_id")
-        first = ctx.query.get("first", DEFAULT_PAGE_SIZE)
-        after, before = ctx.query.get("after") or None, ctx.query.get("before") or None
-        if after and before:
-            raise self._invalid([("after", "use either after or before, not both"),
-                                 ("before", "use either after or before, not both")], "query")
-        # Newest change first (ties by id); the store keeps that order, so a page costs by its size.
-        credentials = ctx.data["credentials"]
-        rows = credentials.ordered_where("organisationId", organisation["id"], "updatedAt", _by_update).reversed()
-        start, end = self._window(credentials, organisation, rows, first, after, before)
-        page = rows[start:end]
-        body = {"totalCount": len(rows)}
-        if page and end < len(rows):
-            body["next"] = page[-1]["id"]
-        if page and start > 0:
-            body["prev"] = page[0]["id"]
-        body["credentials"] = [summary_view(c) for c in page]
-        return Reply(200, body)
-
-    def _window(self, credentials, organisation: dict, rows, first: int, after: str | None,
-                before: str | None) -> tuple[int, int]:
-        """[start, end) of the page the cursors ask for (a cursor is found by binary search)."""
-        position = {}
-        for name, cursor in (("after", after), ("before", before)):
-            if not cursor:
-                continue
-            entity = credentials.get(cursor)
-            if entity is not None and entity.get("organisationId") == organisation["id"]:
-                position[cursor] = rows.position(_by_update(entity), cursor)
-            if position.get(cursor) is None:
-                raise self._invalid([(name, f"unknown cursor: no credential {cursor} in this list")], "query")
-        if after:
-            start = position[after] + 1
-            return start, start + first
-        if before:
-            end = position[before]
-            return max(0, end - first), end
-        return 0, first
+        return self.listing(ctx, "credentials", ("organisationId", organisation["id"]), summary_view)
 
     # --- create ---------------------------------------------------------------------------------
     @handles("CreateCredential")
