@@ -154,20 +154,16 @@ def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir
 @click.option("--username", help="User for HTTP Basic (AWX) or a login (PDNS POST /sessions).")
 @click.option("--password", envvar="MOCKSERVER_VERIFY_PASSWORD", help="Password for --username.")
 @click.option("--parent", "parents", multiple=True, metavar="NAME=VALUE",
-              help="A parent to work under, by the name the API's flow gives it (org, project, record, "
-                   "user ...; a --spec API: its path parameter); repeatable. Default: the mock's data, or the "
-                   "first one the server lists.")
-@click.option("--org", hidden=True, help="Same as --parent org=VALUE (older scripts).")
-@click.option("--project", hidden=True, help="Same as --parent project=VALUE.")
-@click.option("--record", hidden=True, help="Same as --parent record=VALUE.")
-@click.option("--user", "user_id", hidden=True, help="Same as --parent user=VALUE.")
+              help="A parent to work under, by the name its spec declares (the singular of the collection "
+                   "its x-mock-names names: record, organisation, user ...; else the parameter's name); "
+                   "repeatable. Default: the parameter's example in the spec, or the first one the server lists.")
 @click.option("--junit", type=click.Path(path_type=Path), callback=output_file,
               help="Write a JUnit XML report (its folder is made when missing).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), callback=output_file,
               help="Write a JSON report (its folder is made when missing).")
 @click.option("--quiet", is_flag=True, help="Print failures and the summary only.")
-def verify(api_ids, extra_specs, base_url, against_mock, token, username, password, parents, org, project, record,
-           user_id, junit, json_path, quiet):
+def verify(api_ids, extra_specs, base_url, against_mock, token, username, password, parents, junit, json_path,
+           quiet):
     """Check a server against the specs: stateful flows, negative checks, every response.
 
     Exit 0 when every check holds, 1 when any fails, 2 when the target cannot be reached,
@@ -175,7 +171,7 @@ def verify(api_ids, extra_specs, base_url, against_mock, token, username, passwo
     Ctrl-C/SIGTERM; the reports are written in every case.
     """
     from .verify.report import progress_line, summary, write_json, write_junit
-    from .verify.runner import Outcome, load_flow, parent_names, verify_api
+    from .verify.runner import Outcome, load_flow, verify_api
     from .verify.signals import RunSignals
     from .verify.target import Credentials, Unreachable
     from .registry import extra_spec_ids
@@ -191,16 +187,16 @@ def verify(api_ids, extra_specs, base_url, against_mock, token, username, passwo
     if unknown:
         raise click.UsageError(f"unknown API {', '.join(unknown)}: choose from {', '.join(known)}, or all "
                                f"(an API of your own: --spec FILE)")
-    options = _parent_options(parents, {"org": org, "project": project, "record": record, "user": user_id})
+    options = _parent_options(parents)
     try:
         loaded = {api_id: load_flow(api_id, extras.get(api_id)) for api_id in apis}
     except SpecError as exc:
         raise InputError(str(exc)) from exc
-    takes = {name for _, module in loaded.values() for name in parent_names(module)}
-    wrong = sorted(set(options) - takes)
-    if wrong:
-        raise click.UsageError(f"--parent {wrong[0]}: {', '.join(apis)} take{'s' if len(apis) == 1 else ''} "
-                               f"{', '.join(sorted(takes)) or 'no parent'}")
+    takes = {api_id: checks.parent_names() for api_id, (_, checks) in loaded.items()}
+    wrong = sorted(set(options) - {name for names in takes.values() for name in names})
+    if wrong:  # (the names each API takes come from its spec: see verify/parents.py)
+        raise click.UsageError(f"--parent {wrong[0]}: " + "; ".join(
+            f"{api_id} takes {', '.join(names) or 'no parent'}" for api_id, names in takes.items()))
     if bool(base_url) == bool(against_mock):
         raise click.UsageError("give either --base-url URL or --mock")
     if base_url and not base_url.startswith(("http://", "https://")):
@@ -250,9 +246,9 @@ def verify(api_ids, extra_specs, base_url, against_mock, token, username, passwo
     sys.exit(status if stopped else 1 if not outcome.passed else 2 if problems else 0)
 
 
-def _parent_options(parents: tuple[str, ...], legacy: dict[str, str | None]) -> dict[str, str]:
-    """``--parent NAME=VALUE`` (and the older --org, --project ...) as {name: value}."""
-    options = {name: value for name, value in legacy.items() if value not in (None, "")}
+def _parent_options(parents: tuple[str, ...]) -> dict[str, str]:
+    """``--parent NAME=VALUE`` as {name: value}."""
+    options = {}
     for given in parents:
         name, sep, value = given.partition("=")
         if not sep or not name.strip() or not value:

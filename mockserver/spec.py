@@ -165,6 +165,7 @@ class Parameter:
     schema: dict
     validator: SchemaValidator
     names: "Names | None" = None  # the collection its value names (x-mock-names)
+    example: Any = None  # the parameter's own `example` (or its first `examples` value), if any
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,17 @@ def _compile_response(status: str, raw: dict, where: str) -> ResponseSpec:
                         examples=_examples_of(media or {}), headers=headers)
 
 
+def _parameter_example(param: dict) -> Any:
+    """A parameter's own example: `example`, else the first of its `examples` (not its
+    schema's, which shows a value's form rather than one that exists)."""
+    if "example" in param:
+        return param["example"]
+    for example in (param.get("examples") or {}).values():
+        if isinstance(example, dict) and "value" in example:
+            return example["value"]
+    return None
+
+
 def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item: dict,
                        root: dict, source: Path) -> Operation:
     where = f"{source.name}: {method.upper()} {path}"
@@ -393,7 +405,7 @@ def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item
         Parameter(name=p["name"], location=p["in"], required=bool(p.get("required")),
                   schema=p.get("schema") or {},
                   validator=compile_schema(p.get("schema") or {}, f"{where} parameter {p['name']}"),
-                  names=Names.read(p.get("x-mock-names")))
+                  names=Names.read(p.get("x-mock-names")), example=_parameter_example(p))
         for p in merged.values()
     )
 

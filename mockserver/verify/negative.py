@@ -3,17 +3,15 @@
 - **No credentials**: every operation that requires some gets a documented 401/403.
 - **A required member missing**: every request body with required members, sent with
   the first of them left out, gets a documented 4xx (not a 401/403).
-- **An unknown id**: each request the API's flow module names (an id nobody created)
-  gets a documented 404 or 400.
+- **An unknown id**: each request the derived flow or the API's flow module names (an id
+  nobody created) gets a documented 404 or 400.
 
-Path parameters and bodies come from the API's flow module (the parents given on the
-command line, the spec's own request examples); an id that names nothing is used for
-item operations, so a server that forgets its checks cannot touch real data.
+Path parameters, query parameters and bodies come from the API's checks (`runner.ApiFlow`:
+the parents in use, the spec's own request examples); an id that names nothing is used
+for item operations, so a server that forgets its checks cannot touch real data.
 """
 
 from __future__ import annotations
-
-import copy
 
 from . import drifts
 from .flow import Flow
@@ -35,76 +33,45 @@ def placeholder(schema: dict):
     return MISSING_TEXT
 
 
-def sample_path(flow: Flow, module, operation) -> dict:
-    """Path parameters: parents from the options, a placeholder for anything else."""
-    parents = getattr(module, "PATH_PARENTS", {})
-    values = {}
-    for param in operation.parameters:
-        if param.location != "path":
-            continue
-        option = parents.get((operation.operation_id, param.name)) or parents.get(param.name)
-        values[param.name] = flow.option(option) if option else placeholder(param.schema)
-    return values
-
-
-def sample_body(flow: Flow, module, operation):
-    """The spec's first request example, adapted by the API module (its parents); a
-    derived flow makes one from the request schema when the spec has none."""
-    made = getattr(module, "sample_body", None)
-    if made is not None and operation.body is not None and not operation.body.examples:
-        return made(operation)
-    if operation.body is None or not operation.body.examples:
-        return None
-    body = copy.deepcopy(operation.body.examples[0])
-    adapt = getattr(module, "adapt_example", None)
-    return adapt(flow, operation.operation_id, body) if adapt else body
-
-
-def sample_query(flow: Flow, module, operation) -> dict:
-    """Query parameters an operation needs (from the module; none by default)."""
-    query = getattr(module, "query_for", None)
-    return query(flow, operation.operation_id) if query else {}
-
-
 def needs_credentials(operation) -> bool:
     """True when no requirement of the operation is empty (anonymous access)."""
     return bool(operation.security) and all(requirement for requirement in operation.security)
 
 
-def check_auth(flow: Flow, module) -> None:
+def check_auth(flow: Flow, checks) -> None:
     """Every operation that needs credentials refuses a request without them."""
     for operation in flow.spec.operations:
         if not needs_credentials(operation):
             continue
         with flow.check(f"{operation.operation_id}: no credentials is refused with 401/403"):
-            exchange = flow.call(operation.operation_id, path=sample_path(flow, module, operation),
-                                 query=sample_query(flow, module, operation),
-                                 body=sample_body(flow, module, operation), auth=False)
+            exchange = flow.call(operation.operation_id, path=checks.sample_path(flow, operation),
+                                 query=checks.sample_query(flow, operation),
+                                 body=checks.sample_body(flow, operation), auth=False)
             flow.expect(exchange.status in (401, 403), drifts.MISSING_AUTH,
                         f"{operation.method} {exchange.url} answered {exchange.status} without credentials, "
                         f"expected 401 or 403")
 
 
-def check_required_members(flow: Flow, module) -> None:
+def check_required_members(flow: Flow, checks) -> None:
     """Every body with required members refuses one without the first of them."""
     for operation in flow.spec.operations:
-        body = sample_body(flow, module, operation)
+        body = checks.sample_body(flow, operation)
         required = operation.body.schema().get("required") if operation.body else None
         if not isinstance(body, dict) or not required:
             continue
         member = next((m for m in required if m in body), required[0])
         body.pop(member, None)
         with flow.check(f"{operation.operation_id}: a body without {member!r} is refused"):
-            exchange = flow.call(operation.operation_id, path=sample_path(flow, module, operation),
-                                 query=sample_query(flow, module, operation), body=body)
+            exchange = flow.call(operation.operation_id, path=checks.sample_path(flow, operation),
+                                 query=checks.sample_query(flow, operation), body=body)
             documented = {s for s in operation.documented_statuses() if 400 <= s < 500} - {401, 403}
             flow.expect_documented_error(exchange, documented or {400, 422}, drifts.INPUT_ACCEPTED,
                                          f"without {member!r}")
 
 
-def check_unknown_ids(flow: Flow, module) -> None:
+def check_unknown_ids(flow: Flow, checks) -> None:
     """Requests for things nobody created get the documented 404/400."""
-    for operation_id, request in getattr(module, "unknown_ids", lambda flow: [])(flow):
+    for operation_id, request in checks.unknown_ids(flow):
         operation = flow.spec.operation(operation_id)
         with flow.check(f"{operation_id}: an unknown id is {'/'.join(map(str, _not_found(operation)))}"):
             exchange = flow.call(operation_id, **request)
@@ -117,8 +84,8 @@ def _not_found(operation) -> list[int]:
     return sorted(documented & {404, 400}) or [404]
 
 
-def run(flow: Flow, module) -> None:
-    """All negative checks of one API."""
-    check_auth(flow, module)
-    check_required_members(flow, module)
-    check_unknown_ids(flow, module)
+def run(flow: Flow, checks) -> None:
+    """All negative checks of one API (`checks`: its `runner.ApiFlow`)."""
+    check_auth(flow, checks)
+    check_required_members(flow, checks)
+    check_unknown_ids(flow, checks)

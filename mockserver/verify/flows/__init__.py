@@ -1,8 +1,7 @@
-"""One module per API: its stateful flow, its parents, and its unknown-id requests.
+"""What each API's checks need beyond what its spec says (see `..runner` for the hooks).
 
-A module provides ``run(flow)`` (create -> list -> get -> update -> visible -> delete ->
-gone, with the ids that API really returns), ``DEFAULTS`` (the parents in the mock's
-default data, overridden by ``--org``, ``--project``, ``--record``, ``--user``),
-``PATH_PARENTS`` (which path parameter is which parent), ``unknown_ids(flow)``, and
-optionally ``adapt_example``, ``query_for`` and ``login``.
+Most of a flow is derived from the spec (`..derived`), and so are its parents: their
+``--parent`` names and default values (`..parents`). A module here holds only what the
+spec cannot say: a login, vendor-specific extra checks, more unknown-id requests, or (for
+an API whose paths the derived flow cannot follow) a whole flow of its own, saying why.
 """

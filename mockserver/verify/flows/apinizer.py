@@ -1,4 +1,11 @@
-"""Apinizer: credentials named by username, an upsert, a password change, proxy access."""
+"""Apinizer: credentials named by username, an upsert, a password change, proxy access.
+
+A flow of its own, because the derived one cannot follow Apinizer's paths: there is no GET
+of one credential (it is read in the project's list), and the update is a PUT upsert on
+the collection path. The project to work under is the spec's parent (``--parent
+project=NAME``, else the ``example`` of ``projectName``); the proxy it grants access to
+is the first item of the spec's ``grantCredentialAccess`` example.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +14,18 @@ import secrets as random_tokens
 from .. import drifts
 from ..flow import Flow
 
-DEFAULTS = {"project": "petstore", "proxy": "Calculator", "proxy_type": "API_PROXY"}
-PATH_PARENTS = {"projectName": "project"}
-
 
 def adapt_example(flow: Flow, operation_id: str, body):
     """Examples name a fixed username; a fresh one keeps the checks from touching data."""
     if isinstance(body, dict) and "username" in body:
         body["username"] = f"mockserver-verify-{random_tokens.token_hex(4)}"
     return body
+
+
+def a_proxy(flow: Flow) -> dict:
+    """The proxy to grant access to: the first the spec's grant example names."""
+    example = flow.spec.operation("grantCredentialAccess").body.examples[0]
+    return dict(example[0])
 
 
 def listed(flow: Flow) -> dict[str, dict]:
@@ -31,7 +41,7 @@ def run(flow: Flow) -> None:
     username = f"mockserver-verify-{random_tokens.token_hex(4)}"
     path, item = {"projectName": project}, {"projectName": project, "username": username}
     created, cancel_cleanup = False, None
-    access = [{"name": flow.option("proxy"), "type": flow.option("proxy_type")}]
+    access = [a_proxy(flow)]
 
     with flow.check("create a credential: 200 SUCCESS"):
         exchange = flow.call("createCredential", path=path, body={

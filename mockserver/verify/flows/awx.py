@@ -1,13 +1,17 @@
-"""AWX: credentials created under a user, changed and deleted at the url they carry."""
+"""AWX: credentials created under a user, changed and deleted at the url they carry.
+
+A flow of its own, because the derived one cannot follow AWX's paths: a credential is
+created and listed under ``/users/{id}/credentials/`` but read, changed and deleted at
+``/credentials/{id}/``, so the generic engine sees two resources, neither of which it can
+both create and read. The user to work under is the spec's parent (``--parent user=ID``,
+else the ``example`` of the ``userId`` parameter).
+"""
 
 from __future__ import annotations
 
 from .. import drifts
 from ..flow import Flow
 from ..negative import MISSING_INTEGER
-
-DEFAULTS = {"user": 1}
-PATH_PARENTS = {("listUserCredentials", "id"): "user", ("createUserCredential", "id"): "user"}
 
 
 def machine_type(flow: Flow) -> int | None:
