@@ -165,11 +165,6 @@ class Behavior(ApiBehavior):
     def default_principal(self, credential: Credential, data: ApiData) -> Principal:
         return Principal(name=self.token_of(credential))
 
-    def principal_for(self, grant, data: ApiData) -> Principal:
-        """A declared token: ``admin`` uses every project, ``user`` the project names of its scope."""
-        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
-                         attributes={"role": grant.role, "scope": frozenset(str(p) for p in grant.scope)})
-
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """400 ``bad_request`` naming the fields; 415 for a body that is not JSON at all."""
         first = violations[0]

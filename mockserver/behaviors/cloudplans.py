@@ -30,9 +30,8 @@ from dataclasses import replace
 
 from ..messages import ApiError, Reply
 from ..spec import Operation
-from ..store import ApiData
 from ..validation import Violation
-from .base import ApiBehavior, OperationContext, Principal, handles
+from .base import ApiBehavior, OperationContext, handles
 
 # The keys `data.specific` takes on update, by the stored credential's type [doc].
 UPDATE_SPECIFIC_KEYS = {"aws": ("role",), "azure": ("clientId", "key"), "gcp": ("project",)}
@@ -115,15 +114,6 @@ class Behavior(ApiBehavior):
     """CloudPlans' organization-credential endpoints."""
 
     api_id = "cloudplans"
-
-    def principal_for(self, grant, data: ApiData) -> Principal:
-        """A declared token: ``admin`` sees every organization, ``user`` only its ``scope``.
-
-        Organization ids are strings, so a scope written as numbers still matches [mock];
-        CloudPlans has no user entity, so a grant's ``user`` only names the principal.
-        """
-        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
-                         attributes={"role": grant.role, "scope": frozenset(str(v) for v in grant.scope)})
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """An invalid request: 415 for a body that is not JSON, else 400 naming the fields."""

@@ -16,8 +16,7 @@ from __future__ import annotations
 import secrets
 
 from ..fake import Fake
-from ..messages import ApiError, MockRequest, Reply
-from ..spec import Operation
+from ..messages import Reply
 from ..store import ApiData
 from .base import ApiBehavior, OperationContext, Principal, handles
 
@@ -53,12 +52,6 @@ class Behavior(ApiBehavior):
 
     api_id = "pdnsmanager"
 
-    def error_body(self, status: int, message: str, **extra) -> dict:
-        return {"error": message, **extra}
-
-    def unauthenticated(self, request: MockRequest, operation: Operation, problem: str) -> ApiError:
-        return self.error(403, "No valid authentication token suplied", code="invalid_session")
-
     def authenticate(self, credential, data: ApiData) -> Principal:
         """A live session acts as its user; other tokens follow the scenario (see base)."""
         session = data["sessions"].get(credential.token)
@@ -71,9 +64,6 @@ class Behavior(ApiBehavior):
 
     def default_principal(self, credential, data: ApiData) -> Principal:
         return Principal(name="admin", admin=True)
-
-    def credential_refused(self, credential) -> ApiError:
-        return self.error(403, "No valid authentication token suplied", code="invalid_session")
 
     def principal_for(self, grant, data: ApiData) -> Principal:
         """A declared token acts as its ``user`` (a user name), whose type and permissions count."""
