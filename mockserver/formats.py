@@ -11,11 +11,11 @@ what credentials APIs need besides and no JSON Schema draft names:
   PKCS #8, encrypted or not), certificates allowed beside it: AWX's ``ssh_private_key``;
 - ``url``: an absolute URL, with a scheme and a host.
 
-Every compiled schema knows them (`spec.compile_schema`): jsonschema-rs through
-`RUST_FORMATS`, the Python validator that explains an invalid value through
-`python_checker`. So a request body, a data-file entity and a collection's schema are
-checked alike, and a behaviour module reads a failure from the request's violations
-(keyword ``format``) instead of checking the value itself.
+Every compiled schema knows them (`spec.SchemaValidator`): jsonschema-rs through
+`rust_formats_for` (the ones the schema names), the Python validator that explains an
+invalid value through `python_checker`. So request parameters and bodies, data-file
+entities and responses are checked alike, and a behaviour module reads a failure from the
+request's violations (keyword ``format``) instead of checking the value itself.
 
 A check raises `FormatProblem` with the reason; the reason never quotes the value (a key,
 a secret), except ``url``'s AWX wording for a URL without a host, which the validators
@@ -214,6 +214,9 @@ FORMATS: dict[str, NamedFormat] = {
 }
 
 
+CHECKS = {name: named.check for name, named in FORMATS.items()}
+
+
 def _conforms(check: Callable[[str], Any], value: Any) -> bool:
     """A check as jsonschema-rs calls it: True or False, never an exception."""
     if not isinstance(value, str):
@@ -230,7 +233,8 @@ def rust_formats(checks: dict[str, Callable[[str], Any]]) -> dict[str, Callable[
     return {name: functools.partial(_conforms, check) for name, check in checks.items()}
 
 
-RUST_FORMATS = rust_formats({name: named.check for name, named in FORMATS.items()})
+RUST_FORMATS = rust_formats(CHECKS)
+_DECLARED = {name: b'"format":' + orjson.dumps(name) for name in FORMATS}
 
 
 def rust_formats_for(schema: Any) -> dict[str, Callable[[str], bool]] | None:
@@ -242,12 +246,9 @@ def rust_formats_for(schema: Any) -> dict[str, Callable[[str], bool]] | None:
     """
     try:
         text = orjson.dumps(schema)
-    except (orjson.JSONEncodeError, TypeError):
+    except (orjson.JSONEncodeError, TypeError):  # keys or numbers JSON cannot hold: give them all
         return dict(RUST_FORMATS)
     return {name: check for name, check in RUST_FORMATS.items() if _DECLARED[name] in text} or None
-
-
-_DECLARED = {name: b'"format":' + orjson.dumps(name) for name in FORMATS}
 
 
 def _for_python(check: Callable[[str], Any]):
@@ -267,21 +268,9 @@ def _for_python(check: Callable[[str], Any]):
     return run
 
 
-def python_checker(checks: dict[str, Callable[[str], Any]] | None = None, *, standard: bool = True):
-    """A jsonschema FormatChecker: Draft 2020-12's formats (unless not `standard`) and
-    `checks` (by default the named formats). Built on first use: jsonschema is imported
-    only once a value is invalid."""
-    if checks is None and standard:
-        return _default_checker()
-    return _checker(checks if checks is not None else {n: f.check for n, f in FORMATS.items()}, standard)
-
-
-@functools.cache
-def _default_checker():
-    return _checker({name: named.check for name, named in FORMATS.items()}, True)
-
-
-def _checker(checks: dict[str, Callable[[str], Any]], standard: bool):
+def checker_for(checks: dict[str, Callable[[str], Any]], *, standard: bool):
+    """A jsonschema FormatChecker of `checks`, and of Draft 2020-12's own formats when
+    `standard` (AWX's validator knows only its own)."""
     from jsonschema import Draft202012Validator, FormatChecker
 
     checker = FormatChecker(formats=())
@@ -290,3 +279,10 @@ def _checker(checks: dict[str, Callable[[str], Any]], standard: bool):
     for name, check in checks.items():
         checker.checks(name)(_for_python(check))
     return checker
+
+
+@functools.cache
+def python_checker():
+    """Draft 2020-12's formats and the named ones, for the validator that explains an
+    invalid value; built on first use (jsonschema is imported only once a value is invalid)."""
+    return checker_for(CHECKS, standard=True)

@@ -92,7 +92,7 @@ class SchemaValidator:
     times faster than jsonschema; only an invalid value needs the detailed errors
     (paths, keywords, messages), which the Python validator gives, built on first use.
     Both check formats, JSON Schema's and the named ones of `formats` (``format:
-    pem-public-key``...), and a test keeps their verdicts equal on every spec's schemas.
+    pem-public-key``...); tests/test_formats.py keeps their verdicts equal on the named ones.
     """
 
     __slots__ = ("schema", "_fast", "_python", "_python_short")

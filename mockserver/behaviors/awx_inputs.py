@@ -225,7 +225,7 @@ _RUST_FORMATS = formats.rust_formats(AWX_FORMATS)
 @functools.cache
 def _formats():
     """AWX's format checker, built on first use (jsonschema loads only for invalid inputs)."""
-    return formats.python_checker(AWX_FORMATS, standard=False)
+    return formats.checker_for(AWX_FORMATS, standard=False)
 
 
 @functools.lru_cache(maxsize=256)
