@@ -25,18 +25,17 @@ line and column, never the source text (YAML's own messages quote the line).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import re
-import urllib.parse
 from typing import Any
 
 import jsonschema_rs
 import orjson
 import yaml
 
+from .. import formats
+from ..formats import has_encrypted_key
 from ..spec import SAFE_LOADER
 
 ENCRYPTED = "$encrypted$"
@@ -205,177 +204,43 @@ def input_schema(credential_type: dict) -> dict:
     }
 
 
-# --- PEM keys (AWX's validate_pem, in behaviour) ----------------------------------------------
-_PEM_HEADER = re.compile(r"(?P<dashes>-{4,}) *BEGIN (?P<type>[A-Z ]+?) *(?P=dashes)")
-_PEM_LINE_HEADER = re.compile(r"^(.+?):\s*?(.+?)(\\??)$")
-_KEY_TYPES = {"RSA": "rsa", "DSA": "dsa", "EC": "ecdsa", "OPENSSH": "ed25519", "": "rsa1"}
-_OPENSSH_UNENCRYPTED = b"openssh-key-v1\x00\x00\x00\x00\x04none"
-
-
-class PemError(ValueError):
-    """PEM data AWX would refuse; the message is AWX's."""
-
-
-def _pem_body(data: str) -> str:
-    """The base64 part of a PEM object, without RFC 1421 headers (``Proc-Type: ...``)."""
-    out, continues = [], False
-    for line in data.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if continues:
-            continues = line.endswith("\\")
-            continue
-        if _PEM_LINE_HEADER.match(line):
-            continues = line.endswith("\\")
-            continue
-        out.append(line)
-    return "".join(out)
-
-
-def pem_objects(data: str) -> list[dict]:
-    """Split PEM text into objects ``{type, key_type?, encrypted?}``; PemError if malformed.
-
-    Written without one big backtracking regular expression, so a hostile megabyte of
-    dashes and spaces costs linear time.
-    """
-    objects = []
-    data = data.lstrip()
-    while data:
-        header = _PEM_HEADER.match(data[:256])
-        if header is None:
-            # [mock] AWX adds the first 100 characters of the data: a secret's, here.
-            raise PemError("Invalid certificate or key: no PEM header (-----BEGIN ...-----) found.")
-        dashes, kind = header.group("dashes"), header.group("type")
-        end = re.compile(re.escape(dashes) + r" *END " + re.escape(kind) + r" *" + re.escape(dashes))
-        footer = end.search(data, header.end())
-        if footer is None:
-            raise PemError(f"Invalid certificate or key: no -----END {kind}----- footer found.")
-        body = data[header.end():footer.start()]
-        data = data[footer.end():].lstrip()
-        info: dict[str, Any] = {"type": kind}
-        if kind.endswith("PRIVATE KEY"):
-            info["type"] = "PRIVATE KEY"
-            prefix = kind.replace("ENCRYPTED PRIVATE KEY", "").replace("PRIVATE KEY", "").strip()
-            if prefix not in _KEY_TYPES:
-                raise PemError(f'Invalid private key: unsupported type "{prefix}"')
-            info["key_type"] = _KEY_TYPES[prefix]
-        elif kind != "CERTIFICATE":
-            raise PemError(f'Unsupported PEM object type: "{kind}"')
-        try:
-            raw = base64.b64decode(_pem_body(body))
-        except (binascii.Error, ValueError):
-            raw = b""
-        if not raw:
-            raise PemError("Invalid base64-encoded data")
-        if info.get("key_type") == "ed25519":
-            info["encrypted"] = not raw.startswith(_OPENSSH_UNENCRYPTED)
-        elif kind == "ENCRYPTED PRIVATE KEY":
-            info["encrypted"] = True
-        elif "key_type" in info:
-            info["encrypted"] = "ENCRYPTED" in body
-        objects.append(info)
-    return objects
-
-
-def check_private_key(data: str) -> list[dict]:
-    """AWX's ``validate_ssh_private_key``: at least one private key, certificates allowed."""
-    objects = pem_objects(data)
-    if not any(o["type"] == "PRIVATE KEY" for o in objects):
-        raise PemError("At least one private key is required.")
-    return objects
-
-
-def has_encrypted_key(data: Any) -> bool:
-    """True when `data` is a valid private key that needs a passphrase."""
-    if not isinstance(data, str) or not data:
-        return False
-    try:
-        return any(o.get("encrypted") for o in check_private_key(data))
-    except PemError:
-        return False
-
-
 # --- formats AWX registers on its schema validator --------------------------------------------
-class FormatProblem(ValueError):
-    """A value that breaks one of AWX's own formats; the message is AWX's."""
+def _ssh_private_key(value: str) -> None:
+    """AWX's ``ssh_private_key``: the shared ``pem-private-key``, after AWX's own leniencies
+    (a stored secret shown as ``$encrypted$`` and an empty value pass; ``\\u003d`` is ``=``)."""
+    if value and value != ENCRYPTED:
+        formats.check_private_key(value.replace(r"\u003d", "="))
 
 
-def _ssh_private_key(value: Any) -> None:
-    if not isinstance(value, str) or not value or value == ENCRYPTED:
-        return
-    try:
-        check_private_key(value.replace(r"\u003d", "="))
-    except PemError as error:
-        raise FormatProblem(str(error)) from None
+def _vault_id(value: str) -> None:
+    if "@" in value:
+        raise formats.FormatProblem("@ is not an allowed character")
 
 
-def _vault_id(value: Any) -> None:
-    if isinstance(value, str) and "@" in value:
-        raise FormatProblem("@ is not an allowed character")
-
-
-def _url(value: Any) -> None:
-    if not isinstance(value, str):
-        return
-    parsed = urllib.parse.urlparse(value)
-    if parsed.scheme == "":
-        raise FormatProblem("Invalid URL: Missing url scheme (http, https, etc.)")
-    if parsed.netloc == "":
-        raise FormatProblem(f"Invalid URL: {value}")
-
-
-FORMAT_CHECKS = {"ssh_private_key": _ssh_private_key, "vault_id": _vault_id, "url": _url}
-
-
-def _for_jsonschema(check):
-    """A format check as jsonschema's FormatChecker wants it (FormatError with AWX's message)."""
-
-    def run(value: Any) -> bool:
-        from jsonschema.exceptions import FormatError
-
-        try:
-            check(value)
-        except FormatProblem as problem:
-            raise FormatError(str(problem)) from None
-        return True
-
-    return run
+# AWX's names; only these (not JSON Schema's own formats) are checked, as AWX's validator does.
+AWX_FORMATS = {"ssh_private_key": _ssh_private_key, "vault_id": _vault_id, "url": formats.check_url}
+_RUST_FORMATS = formats.rust_formats(AWX_FORMATS)
 
 
 @functools.cache
 def _formats():
     """AWX's format checker, built on first use (jsonschema loads only for invalid inputs)."""
-    from jsonschema import FormatChecker
-
-    checker = FormatChecker(formats=())
-    for name, check in FORMAT_CHECKS.items():
-        checker.checks(name)(_for_jsonschema(check))
-    return checker
+    return formats.checker_for(AWX_FORMATS, standard=False)
 
 
 @functools.lru_cache(maxsize=256)
 def _compiled(schema_json: bytes):
     """A compiled validator per distinct schema (credential types may change, so keyed by content)."""
-    return jsonschema_rs.Draft4Validator(json.loads(schema_json))
+    return jsonschema_rs.Draft4Validator(json.loads(schema_json), validate_formats=True, formats=_RUST_FORMATS)
 
 
 def _quickly_valid(schema: dict, inputs: dict) -> bool:
-    """True when the inputs surely pass: the schema (in Rust) and AWX's formats (here).
+    """True when the inputs surely pass the schema and AWX's formats (checked in Rust).
 
     Almost every stored or sent credential does; only the others need jsonschema's
     detailed errors.
     """
-    if not _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)).is_valid(inputs):
-        return False
-    for name, field_schema in schema["properties"].items():
-        check = FORMAT_CHECKS.get(field_schema.get("format", ""))
-        if check is not None and name in inputs:
-            try:
-                check(inputs[name])
-            except FormatProblem:
-                return False
-    return True
+    return _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)).is_valid(inputs)
 
 
 # --- the checks, in AWX's order ---------------------------------------------------------------
