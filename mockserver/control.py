@@ -29,7 +29,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .faults import FaultError
-from .fixtures import FixtureError, check_shape, parse_document
+from .documents import parse_document
+from .fixtures import FixtureError, check_shape
 from .journal import Matcher
 from .origins import host_of, is_loopback, is_loopback_origin
 from .persistence import PersistError

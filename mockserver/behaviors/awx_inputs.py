@@ -36,12 +36,11 @@ import yaml
 
 from .. import formats
 from ..formats import has_encrypted_key
-from ..spec import SAFE_LOADER
+from ..documents import MAX_YAML_NODES, STRICT_JSON, count_nodes, json_problem, load_yaml, unquoted, yaml_problem
 
 ENCRYPTED = "$encrypted$"
 ASK = "ASK"
 SECRET = "'<secret>'"  # what a message shows instead of a secret value (as the engine does)
-MAX_YAML_NODES = 10_000  # anchors and aliases can make a small document enormous
 
 
 class InputsError(Exception):
@@ -58,85 +57,6 @@ def _require_mapping(value: Any) -> None:
         raise AssertionError(f"Input type `{type(value).__name__}` is not a dictionary")
 
 
-def _count_nodes(value: Any, budget: list[int]) -> None:
-    """Walk a parsed YAML value, failing once it holds more than MAX_YAML_NODES nodes."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise AssertionError("document too large once aliases are expanded")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _count_nodes(key, budget)
-            _count_nodes(item, budget)
-    elif isinstance(value, list):
-        for item in value:
-            _count_nodes(item, budget)
-
-
-def _strict_constant(name: str):
-    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
-
-
-_STRICT_JSON = json.JSONDecoder(parse_constant=_strict_constant)  # built once: one per call costs
-
-
-# A quoted part of a parser message is source text unless it is a token name ('<stream
-# end>') or one punctuation character of YAML's grammar (',' ']' ':').
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_GRAMMAR = re.compile(r"<[a-z ]+>|[,\[\]{}:?\-|>!&*#]")
-
-
-def _unquoted(message: str) -> str:
-    """`message` with every quoted piece of source text replaced by ``'...'``."""
-    def hide(match: re.Match) -> str:
-        return match.group(0) if _GRAMMAR.fullmatch(match.group(0)[1:-1]) else "'...'"
-    return _QUOTED.sub(hide, message)
-
-
-def _at(mark) -> str:
-    return f" at line {mark.line + 1}, column {mark.column + 1}"
-
-
-def yaml_problem(error: Exception, text: str) -> str:
-    """A YAML error as words and a position, without the source line PyYAML quotes."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, yaml.MarkedYAMLError):
-        parts = []
-        if error.context:
-            parts.append(_unquoted(error.context) + (_at(error.context_mark) if error.context_mark else ""))
-        if error.problem:
-            parts.append(_unquoted(error.problem) + (_at(error.problem_mark) if error.problem_mark else ""))
-        return ": ".join(parts) or "invalid YAML"
-    if isinstance(error, yaml.reader.ReaderError):
-        before = text[:error.position]
-        line, column = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
-        return f"{error.reason} at line {line}, column {column}"
-    return _unquoted(str(error).split("\n", 1)[0])
-
-
-def json_problem(error: Exception) -> str:
-    """A JSON error as words and a position (Python's own messages never quote the text)."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, json.JSONDecodeError):
-        return f"{error.msg}: line {error.lineno} column {error.colno} (char {error.pos})"
-    return _unquoted(str(error))
-
-
-def _load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` as AWX runs it, on the C parser when it is built (several times faster).
-
-    On a syntax error the text is parsed again with the pure-Python parser AWX uses, so
-    the error message is the one AWX gives (libyaml words its problems differently).
-    """
-    try:
-        return yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError:
-        if SAFE_LOADER is yaml.SafeLoader:
-            raise
-    return yaml.load(text, Loader=yaml.SafeLoader)
-
-
 def parse_text(text: str) -> dict:
     """Parse inputs sent as a string, as AWX's ``parse_yaml_or_json`` does: JSON, then YAML.
 
@@ -147,17 +67,17 @@ def parse_text(text: str) -> dict:
         return {}
     try:
         # json.loads refuses a leading BOM with its own message; decode() alone would not say so.
-        value = json.loads(text) if text.startswith("\ufeff") else _STRICT_JSON.decode(text)
+        value = json.loads(text) if text.startswith("\ufeff") else STRICT_JSON.decode(text)
         _require_mapping(value)
         return value
     except (ValueError, TypeError, AssertionError, RecursionError) as json_error:
         json_text = json_problem(json_error)
     try:
-        value = _load_yaml(text)
+        value = load_yaml(text)
         if value is None:  # "" or "---"
             value = {}
         _require_mapping(value)
-        _count_nodes(value, [MAX_YAML_NODES])
+        count_nodes(value, [MAX_YAML_NODES])
     except (yaml.YAMLError, TypeError, AttributeError, AssertionError, RecursionError, ValueError) as yaml_error:
         raise InputsError([f"Cannot parse as JSON (error: {json_text}) or YAML "
                            f"(error: {yaml_problem(yaml_error, text)})."]) from None
@@ -165,7 +85,7 @@ def parse_text(text: str) -> dict:
         # YAML knows dates, sets and NaN; JSON (and so the stored credential) does not.
         json.dumps(value, allow_nan=False)
     except (ValueError, TypeError) as error:
-        raise InputsError([f"Variables not compatible with JSON standard (error: {_unquoted(str(error))})"]) \
+        raise InputsError([f"Variables not compatible with JSON standard (error: {unquoted(str(error))})"]) \
             from None
     return value
 
