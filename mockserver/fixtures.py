@@ -269,10 +269,13 @@ def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], 
             load_document(store, apis, source, document, fake_for)
         named = {api_id for _, document in documents if isinstance(document.get("apis"), dict)
                  for api_id in document["apis"]}
-        for api_id, api in apis.items():
-            # An API served from a --spec alone gets plausible data of its own; a shipped
-            # API's data is in the scenarios (an "empty" scenario leaves it empty).
-            if api_id not in named and api_id not in API_IDS:
-                api.behavior.seed(store.api(api_id), fake_for(api_id))
+        # With the default data, an API served from a --spec alone gets plausible data of
+        # its own; data files chosen with --fixtures are all the data there is ("empty"
+        # leaves every API empty), and a shipped API's data is always in the scenarios.
+        default = str(default_fixture())
+        if all(source == default for source, _ in documents):
+            for api_id, api in apis.items():
+                if api_id not in named and api_id not in API_IDS:
+                    api.behavior.seed(store.api(api_id), fake_for(api_id))
     store.reseed_ids(f"{seed}/ids/{generation}")
     return store
