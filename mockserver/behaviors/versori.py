@@ -42,7 +42,7 @@ from ..messages import ApiError, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation
-from .base import ApiBehavior, OperationContext, Principal, describe, handles
+from .base import ApiBehavior, OperationContext, Principal, handles
 
 REDACTED = "<redacted>"
 SECRET_KEYS = ("value", "valueBase64", "password", "clientSecret", "accessToken", "refreshToken")
@@ -163,7 +163,7 @@ class Behavior(ApiBehavior):
             # Not JSON at all: no field to point at, the decoder's complaint is the cause.
             what = "valid UTF-8" if "UTF-8" in parse.message else "valid JSON"
             return self.error(400, f"The request body is not {what}", cause=parse.message, fields=[])
-        return self.error(400, describe(violations), violations=violations)
+        return self.error(400, self.describe(violations), violations=violations)
 
     def _invalid(self, problems: list[tuple[str, str]]) -> ApiError:
         """A 400 for rules the handler checks, in the same shape as schema violations."""
