@@ -114,9 +114,8 @@ class Behavior(ApiBehavior):
         for v in ctx.violations:
             if v.pointer == "/type":
                 raise ctx.fail(400, INVALID_TYPE)
-        if ctx.violations:
-            first = ctx.violations[0]
-            raise ctx.fail(400, f"{first.field}: {first.message}" if first.field else first.message)
+        if ctx.violations:  # the backend stops at its first complaint
+            raise ctx.fail(400, self.describe(ctx.violations[:1]))
         if body.get("type") == "key" and not is_public_key(body["key"]):
             raise ctx.fail(400, INVALID_KEY)
 
