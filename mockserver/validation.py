@@ -243,7 +243,7 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
     checker = validator.checker(short=not big) if hasattr(validator, "checker") else validator
     errors = checker.iter_errors(instance)
     secrets = _secret_members(validator)
-    leaves = (leaf for error in errors for leaf in _explained(error, big, checker))
+    leaves = (leaf for error in errors for leaf in (_explained(error, big, checker) if error.context else (error,)))
     for error in leaves:
         parts = list(base) + list(error.absolute_path)
         if error.validator == "required":
@@ -284,9 +284,11 @@ def _is_secret(error, parts: list, secrets: frozenset) -> bool:
     one the schema marks secret anywhere (by name, as the journal masks): a key inside
     CloudPlans' ``specific``, whichever branch of the schema checked it. (Inside an
     ``x-mock-sensitive`` container a member is judged by its own marks, as the journal does.)"""
-    if isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS):
+    schema = error.schema
+    if isinstance(schema, dict) and (schema.get("writeOnly") or schema.get("x-mock-secret")
+                                     or schema.get("x-mock-sensitive")):  # SECRET_MARKS, unrolled
         return True
-    return bool(secrets) and any(part in secrets for part in parts if isinstance(part, str))
+    return not secrets.isdisjoint(parts)
 
 
 def _the_rest(location: str, more: int) -> Violation:

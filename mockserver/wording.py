@@ -30,6 +30,7 @@ SENTENCE = {"field", "message", "keyword", "value", "expected", "allowed", "name
 TYPE_WORDS = {"string": "a string", "object": "an object", "integer": "an integer", "array": "an array",
               "number": "a number", "boolean": "a boolean", "null": "null"}
 DEFAULT = "{field}: {message}"
+_NONE: dict = {}
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,15 @@ class Wording:
     default: str = DEFAULT
     body_type: str | None = None
     whole: dict = field(default_factory=dict)  # unsupported, no_body, not_json, not_utf8 -> template
-    templates: dict = field(default_factory=dict)  # (location or "", keyword) -> template
+    # location -> {keyword: template}: the location's own over those of every location
+    templates: dict = field(default_factory=dict)
 
     @classmethod
     def read(cls, declared: dict | None) -> "Wording":
         """The wording a spec declares (checked at load by mockserver.vocabulary)."""
         declared = declared or {}
-        templates = {("", keyword): text for keyword, text in (declared.get("keywords") or {}).items()}
-        for location in LOCATIONS:
-            templates.update({(location, keyword): text for keyword, text in (declared.get(location) or {}).items()})
+        anywhere = declared.get("keywords") or {}
+        templates = {location: {**anywhere, **(declared.get(location) or {})} for location in LOCATIONS}
         return cls(prefix=declared.get("prefix", ""), join=declared.get("join", "; "),
                    limit=declared.get("limit", 3), more=declared.get("more", cls.more),
                    default=declared.get("default", DEFAULT), body_type=declared.get("body_type"),
@@ -76,8 +77,7 @@ class Wording:
                 and not violation.pointer:
             template = self.body_type
         if template is None:
-            template = self.templates.get((violation.location, violation.keyword)) \
-                or self.templates.get(("", violation.keyword))
+            template = self.templates.get(violation.location, _NONE).get(violation.keyword)
         if template is None:
             template = self.default if violation.field else "{message}"
         return template.format_map(_Facts(violation))
@@ -90,14 +90,16 @@ class Wording:
         return (template or "{message}").format_map(_Facts(violation))
 
 
-class _Facts(dict):
-    """The placeholders of one violation, each worked out only when a template uses it."""
+class _Facts:
+    """The placeholders of one violation (a mapping for str.format_map), each worked out
+    only when a template uses it."""
+
+    __slots__ = ("violation",)
 
     def __init__(self, violation: Violation):
-        super().__init__()
         self.violation = violation
 
-    def __missing__(self, name: str) -> str:
+    def __getitem__(self, name: str) -> str:
         v = self.violation
         if name == "field":
             return v.field

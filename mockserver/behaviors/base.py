@@ -286,11 +286,17 @@ class ApiBehavior:
         the first few problems.
         """
         wording = self.wording
-        media = next((v for v in violations if v.keyword == "content-type"), None)
-        parse = next((v for v in violations if v.keyword == "parse"), None)
-        no_body = next((v for v in violations if v.keyword == "required" and v.location == "body"
-                        and not v.pointer), None)
-        if any(v.location == "path" for v in violations):
+        path = media = parse = no_body = None
+        for v in violations:  # the first of each grave kind (one pass: rejections are frequent)
+            if v.location == "path":
+                path = path or v
+            elif v.keyword == "content-type":
+                media = media or v
+            elif v.keyword == "parse":
+                parse = parse or v
+            elif v.keyword == "required" and not v.pointer and v.location == "body":
+                no_body = no_body or v
+        if path is not None:
             error = self.route_not_found_for(operation)
         elif media is not None:
             error = self.error(415, wording.whole_request("unsupported", media))
