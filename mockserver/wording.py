@@ -8,8 +8,8 @@ unreadable, of the wrong type or of an unsupported media type. No behaviour modu
 a schema violation itself.
 
 A secret never reaches a message: validation already hid it in ``{message}`` (a value
-inside a member marked ``writeOnly``, ``x-mock-secret`` or ``x-mock-sensitive``), and
-``{value}`` of such a violation is ``<secret>``.
+marked ``writeOnly``, ``x-mock-secret`` or ``x-mock-sensitive``, or inside a member marked
+``writeOnly`` or ``x-mock-secret``), and ``{value}`` of such a violation is ``<secret>``.
 """
 
 from __future__ import annotations
