@@ -112,6 +112,10 @@ def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir
         window = parse_latency(latency, "--latency") if latency else None
     except FaultError as exc:  # click names the option itself
         raise click.BadParameter(str(exc).removeprefix("--latency: "), param_hint="--latency") from exc
+    unserved = [path for path in extra_specs if single_api and Path(path).stem != single_api]
+    if unserved:  # --api serves one API: a --spec of another would silently serve nothing
+        raise click.UsageError(f"--spec {unserved[0]} is not served with --api {single_api} (one API, at /); "
+                               f"give --api {Path(unserved[0]).stem} or leave that --spec out")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = MockConfig(spec_dir=spec_dir, single_api=single_api, extra_specs=list(extra_specs), seed=seed,
                         access_log=not quiet,

@@ -29,7 +29,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .faults import FaultError
-from .fixtures import FixtureError, check_shape, parse_document
+from .documents import parse_document
+from .fixtures import FixtureError, check_shape
 from .journal import Matcher
 from .origins import host_of, is_loopback, is_loopback_origin
 from .persistence import PersistError
@@ -204,11 +205,18 @@ def _streamed_entries(entries: list, extra: dict) -> Response:
     return Response(pieces(), mimetype="application/json")
 
 
+def no_content() -> Response:
+    """A 204: no body, so no content type either (Flask would say text/html)."""
+    response = Response(status=204)
+    response.headers.pop("Content-Type", None)
+    return response
+
+
 @blueprint.delete("/requests")
 def clear_requests():
     """Forget every journal entry."""
     runtime().journal.clear()
-    return "", 204
+    return no_content()
 
 
 @blueprint.post("/requests/count")
@@ -258,7 +266,7 @@ def put_faults():
 def clear_faults():
     """Remove every fault rule (``--latency`` stays)."""
     runtime().faults.clear()
-    return "", 204
+    return no_content()
 
 
 # --- specs and the index ------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 import jsonschema_rs
 from faker import Faker
 
+from .formats import FORMATS
 from .timestamps import iso
 
 
@@ -60,6 +61,7 @@ _FORMATS = {
     "uri": lambda f: f.faker.url(),
     "uuid": lambda f: str(f.faker.uuid4()),
     "ipv4": lambda f: f.faker.ipv4(),
+    **{name: named.make for name, named in FORMATS.items()},  # base64, pem-public-key, url...
 }
 
 _BY_NAME = {  # property name (lower-cased) -> realistic value

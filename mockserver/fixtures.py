@@ -20,8 +20,6 @@ API, collection, entity and field: a data set is never half-loaded.
 from __future__ import annotations
 
 import copy
-
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -30,9 +28,9 @@ import yaml
 
 from .access import AccessList
 from .data import check_shipped_files, fixture_dir
+from .documents import parse_document, yaml_problem
 from .fake import Fake
 from .registry import API_IDS, MountedApi
-from .spec import SAFE_LOADER
 from .store import DuplicateKeyError, Store
 from .yamlcache import load_cached
 from .validation import schema_violations
@@ -42,47 +40,6 @@ MAX_GENERATED = 200_000
 
 class FixtureError(Exception):
     """A fixture document cannot be loaded; nothing of it was applied."""
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing aliases: a few hundred bytes of nested aliases expand to
-    gigabytes once the document is exported (the "billion laughs")."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("YAML aliases (*name) are not accepted here; write the values out")
-        return super().compose_node(parent, index)
-
-
-def parse_document(text: str, *, aliases: bool = True) -> Any:
-    """A JSON or YAML document; yaml.YAMLError when it is neither (or nested too deeply).
-
-    JSON is tried first: it is what exports and state files are, and PyYAML decodes the
-    escaped surrogate pairs JSON uses for emoji (``\\ud83d\\ude80``) into two broken
-    halves. Anything else goes through the safe YAML loader, which builds no objects;
-    documents from the network pass ``aliases=False``.
-    """
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    except RecursionError as exc:
-        raise yaml.YAMLError("the document is nested too deeply") from exc
-    try:
-        return yaml.load(text, Loader=SAFE_LOADER if aliases else _NoAliasLoader)
-    except RecursionError as exc:
-        raise yaml.YAMLError("the document is nested too deeply") from exc
-    except ValueError as exc:  # a number too long for Python's int() (4,300 digits)
-        raise yaml.YAMLError(f"a number is too long ({exc.args[0].split(':')[0].lower()})") from exc
-
-
-def yaml_problem(exc: yaml.YAMLError) -> str:
-    """A YAML error in one line: where (line, column) and what."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if mark is not None and problem:
-        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
-    return " ".join(str(exc).split())
 
 
 def default_fixture() -> Path:
@@ -104,7 +61,7 @@ def read_fixture(path: Path, *, cache: bool = True) -> tuple[str, dict]:
     except UnicodeDecodeError as exc:
         raise FixtureError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except yaml.YAMLError as exc:
-        raise FixtureError(f"{path}: not valid YAML: {yaml_problem(exc)}") from exc
+        raise FixtureError(f"{path}: not valid YAML: {yaml_problem(exc, raw.decode('utf-8', 'replace'))}") from exc
     return str(path), check_shape(document, str(path))
 
 
@@ -312,10 +269,13 @@ def build_store(apis: dict[str, MountedApi], documents: list[tuple[str, dict]], 
             load_document(store, apis, source, document, fake_for)
         named = {api_id for _, document in documents if isinstance(document.get("apis"), dict)
                  for api_id in document["apis"]}
-        for api_id, api in apis.items():
-            # An API served from a --spec alone gets plausible data of its own; a shipped
-            # API's data is in the scenarios (an "empty" scenario leaves it empty).
-            if api_id not in named and api_id not in API_IDS:
-                api.behavior.seed(store.api(api_id), fake_for(api_id))
+        # With the default data, an API served from a --spec alone gets plausible data of
+        # its own; data files chosen with --fixtures are all the data there is ("empty"
+        # leaves every API empty), and a shipped API's data is always in the scenarios.
+        default = str(default_fixture())
+        if all(source == default for source, _ in documents):
+            for api_id, api in apis.items():
+                if api_id not in named and api_id not in API_IDS:
+                    api.behavior.seed(store.api(api_id), fake_for(api_id))
     store.reseed_ids(f"{seed}/ids/{generation}")
     return store

@@ -75,7 +75,10 @@ def _nearness(template: str, path: str) -> tuple[float, str]:
         score -= abs(len(want) - len(got))
         more = "more" if len(got) > len(want) else "fewer"
         why = why or f"{len(got)} path segments, {more} than the {len(want)} of {template}"
-    return score, why or f"the trailing slash differs from {template}"
+    if not why:
+        why = f"the trailing slash differs from {template}" if path.rstrip("/") == template.rstrip("/") \
+            else f"{path} is written differently from {template}"
+    return score, why
 
 
 def _compile_template(path: str, optional_slash: bool) -> re.Pattern:

@@ -34,6 +34,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from . import formats
 from .openapi30 import upgrade as upgrade_30
 from .yamlcache import load_cached
 
@@ -90,14 +91,16 @@ class SchemaValidator:
     Almost every value a mock sees is valid, and jsonschema-rs answers "valid?" many
     times faster than jsonschema; only an invalid value needs the detailed errors
     (paths, keywords, messages), which the Python validator gives, built on first use.
-    Both check formats, and a test keeps their verdicts equal on every spec's schemas.
+    Both check formats, JSON Schema's and the named ones of `formats` (``format:
+    pem-public-key``...); tests/test_formats.py keeps their verdicts equal on the named ones.
     """
 
     __slots__ = ("schema", "_fast", "_python", "_python_short", "secret_members")
 
     def __init__(self, schema: dict):
         self.schema = schema
-        self._fast = jsonschema_rs.validator_for(schema, validate_formats=True)
+        self._fast = jsonschema_rs.validator_for(schema, validate_formats=True,
+                                                 formats=formats.rust_formats_for(schema))
         self._python = None
         self._python_short = None
         self.secret_members = None  # names marked secret in the schema (validation, on first use)
@@ -110,8 +113,12 @@ class SchemaValidator:
             from .bounded_schema import validator_class
 
             bounded = validator_class()
-            self._python = bounded(self.schema, format_checker=bounded.FORMAT_CHECKER)
+            self._python = bounded(self.schema, format_checker=formats.python_checker())
         return self._python
+
+    def python_errors(self, instance: Any, short: bool = False):
+        """The violations of a value known to be invalid (see `checker`)."""
+        return self.checker(short).iter_errors(instance)
 
     def checker(self, short: bool = False):
         """The jsonschema validator for the violations of a value known to be invalid;
@@ -123,7 +130,7 @@ class SchemaValidator:
             from .bounded_schema import validator_class
 
             bounded = validator_class(brief=False)
-            self._python_short = bounded(self.schema, format_checker=bounded.FORMAT_CHECKER)
+            self._python_short = bounded(self.schema, format_checker=formats.python_checker())
         return self._python_short
 
     def is_valid(self, instance: Any) -> bool:

@@ -178,6 +178,9 @@ def _message(error, big: bool, secret: bool) -> str:
                 return "'<secret>'" + error.message[len(quoted):]
         if len(error.message) > LONG_MESSAGE:
             return f"'<secret>' breaks '{error.validator}'"
+        if error.validator == "format" and isinstance(error.instance, str) and error.instance:
+            # A named format's reason may quote the value inside it (url's "Invalid URL: ...").
+            return error.message.replace(error.instance, "<secret>")
         return error.message  # it names members, not the value ('other' was unexpected)
     if error.validator in BOUNDED_KEYWORDS:  # bounded_schema wrote it, the value already short
         return error.message

@@ -149,8 +149,8 @@ def _errors(value: Any) -> str:
         declared = value.get(name)
         if declared is None:
             continue
-        if not isinstance(declared, dict) or set(declared) - {"status", "message", "headers"}:
-            return f"{name}: must be a mapping of status, message, headers"
+        if not isinstance(declared, dict) or set(declared) - {"status", "message", "headers", "code"}:
+            return f"{name}: must be a mapping of status, message, headers, code"
         if "status" in declared and not (isinstance(declared["status"], int) and 400 <= declared["status"] <= 599):
             return f"{name}: status must be an HTTP error status, not {declared['status']!r}"
         headers = declared.get("headers") or {}

@@ -8,6 +8,8 @@ size limit (a bigger body is never read into memory).
 
 from __future__ import annotations
 
+import re
+
 from urllib.parse import parse_qs
 
 from .messages import MockRequest
@@ -22,8 +24,13 @@ def _text(raw: str) -> str:
 
 
 def request_path(environ: dict) -> str:
-    """The request's path as text (undecodable bytes become U+FFFD)."""
-    return _text(environ.get("PATH_INFO") or "/")
+    """The request's path as text (undecodable bytes become U+FFFD), repeated slashes
+    merged as nginx does by default (CloudPlans' document writes ``//v1/...``)."""
+    path = _text(environ.get("PATH_INFO") or "/")
+    return _SLASHES.sub("/", path) if "//" in path else path
+
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 def parse_cookies(header: str) -> dict[str, str]:

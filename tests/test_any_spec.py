@@ -340,12 +340,13 @@ def test_a_body_of_the_wrong_type_is_a_documented_400_where_no_415_is_documented
 def test_only_an_api_served_from_a_spec_alone_is_seeded():
     """A shipped API's data is in the scenarios, even one the generic engine serves."""
     from mockserver.data import spec_dir
-    from mockserver.fixtures import build_store
+    from mockserver.fixtures import build_store, default_fixture
     from mockserver.registry import mount
     from mockserver.spec import load_spec
 
     shipped = mount(load_spec(spec_dir() / "pdnsmanager.yaml", "pdnsmanager"), generic=True)
     extra = mount(load_spec(SPECS / "petstore.yaml", "petstore"), generic=True)
-    counts = build_store({"pdnsmanager": shipped, "petstore": extra}, [("none", {"apis": {}})], seed=1).counts()
+    default = [(str(default_fixture()), {"apis": {}})]  # the default data, naming neither API
+    counts = build_store({"pdnsmanager": shipped, "petstore": extra}, default, seed=1).counts()
     assert sum(counts["pdnsmanager"].values()) == 0
     assert counts["petstore"]["pets"] == 3

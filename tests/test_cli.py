@@ -128,11 +128,22 @@ def test_every_option_reads_the_variable_its_flag_names():
 
 
 def test_a_spec_of_your_own_from_the_environment():
-    env = {**os.environ, "MOCKSERVER_RUN_SPEC": f"{ROOT}/tests/specs/petstore.yaml:{ROOT}/tests/specs/notes.yaml",
-           "MOCKSERVER_RUN_API": "petstore"}
+    env = {**os.environ, "MOCKSERVER_RUN_SPEC": f"{ROOT}/tests/specs/petstore.yaml:{ROOT}/tests/specs/notes.yaml"}
     with cli_server(env=env) as (base, _):
+        assert {"petstore", "notes"} <= set(requests.get(f"{base}/__mock/health").json()["apis"])
+        assert requests.get(f"{base}/petstore/pets", headers={"X-API-Key": "k"}).status_code == 200
+    with cli_server(env={**env, "MOCKSERVER_RUN_SPEC": f"{ROOT}/tests/specs/petstore.yaml",
+                         "MOCKSERVER_RUN_API": "petstore"}) as (base, _):
         assert requests.get(f"{base}/__mock/health").json()["apis"] == ["petstore"]
         assert requests.get(f"{base}/pets", headers={"X-API-Key": "k"}).status_code == 200
+
+
+def test_a_spec_that_api_would_not_serve_is_a_usage_error():
+    result = subprocess.run([sys.executable, "-m", "mockserver", "run", "--spec", "tests/specs/notes.yaml",
+                             "--api", "pdnsmanager", "--port", "0"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and "--spec tests/specs/notes.yaml is not served with --api pdnsmanager" \
+        in result.stderr
 
 
 def test_fixtures_check_accepts_the_shipped_scenarios_and_names_what_is_wrong(tmp_path):

@@ -118,3 +118,15 @@ def test_an_unknown_entity_answers_as_its_parameter_declares(client):
     gone = client.get("/odd/things/th_nobody")
     assert gone.status_code == 403 and gone.json == {"code": "other", "text": "thing th_nobody is not yours"}
     assert client.get("/odd/things/given").status_code == 200
+
+
+def test_seeded_only_with_the_default_data(tmp_path):
+    from mockserver.data import fixture_dir
+
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(ODD, encoding="utf-8")
+    apis = load_apis(only=["odd"], extra_specs=[spec])
+    seeded = create_app(MockConfig(), apis=apis).test_client()
+    assert len(seeded.get("/odd/tokens").json) > 0  # default data: a few generated entities
+    empty = create_app(MockConfig(fixtures=[fixture_dir() / "empty.yaml"]), apis=apis).test_client()
+    assert empty.get("/odd/tokens").json == []  # "empty" leaves every API empty

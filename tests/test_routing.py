@@ -54,3 +54,22 @@ def test_no_route_names_the_closest_operation_and_why(tmp_path):
     assert longer.closest == "DELETE/GET /things/{id}" and "3 path segments" in longer.why
     wrong_method = r.match("PATCH", "/things/7")
     assert wrong_method.closest == "/things/{id}" and "PATCH is not allowed here" in wrong_method.why
+
+
+def test_repeated_slashes_are_merged_for_every_api_as_nginx_does(make_app):
+    """CloudPlans' document writes its remove path as ``//v1/...``; any API is routed so."""
+    client = make_app().test_client()
+    removed = client.post("/cloudplans//v1/organizations//credentials/delete", headers={"Authorization": "Bearer t"},
+                          json={"org_id": "org-7f3c1e2a", "credential_id": "no-such-credential"})
+    assert (removed.status_code, removed.json) == (404, {"status": 404, "response": "Credential not found"})
+    assert client.get("/awx//api/v2/credential_types//", headers={"Authorization": "Bearer t"}).status_code == 200
+    assert client.get("/__mock//health").status_code == 200
+    journal = client.get("/__mock/requests").json
+    entries = journal["requests"] if isinstance(journal, dict) else journal
+    assert any(e["path"] == "/cloudplans/v1/organizations/credentials/delete" for e in entries)
+
+
+def test_a_near_miss_names_the_real_difference(tmp_path):
+    router = Router(load_spec(tiny_spec_file(tmp_path)))
+    slash = router.match("GET", "/things/")
+    assert isinstance(slash, NoRoute) and "trailing slash" in slash.why

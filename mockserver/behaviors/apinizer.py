@@ -136,11 +136,6 @@ class Behavior(ApiBehavior):
     def default_principal(self, credential: Credential, data: ApiData) -> Principal:
         return Principal(name=self.token_of(credential))
 
-    def principal_for(self, grant, data: ApiData) -> Principal:
-        """A declared token: ``admin`` uses every project, ``user`` the project names of its scope."""
-        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
-                         attributes={"role": grant.role, "scope": frozenset(str(p) for p in grant.scope)})
-
     # --- lookups shared by the handlers -------------------------------------------------
     def _project(self, ctx: OperationContext) -> str:
         """The path's project name; 404 when there is no such project (``admin`` always is)

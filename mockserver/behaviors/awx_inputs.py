@@ -25,24 +25,22 @@ line and column, never the source text (YAML's own messages quote the line).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import re
-import urllib.parse
 from typing import Any
 
 import jsonschema_rs
 import orjson
 import yaml
 
-from ..spec import SAFE_LOADER
+from .. import formats
+from ..formats import has_encrypted_key
+from ..documents import MAX_YAML_NODES, STRICT_JSON, count_nodes, json_problem, load_yaml, unquoted, yaml_problem
 
 ENCRYPTED = "$encrypted$"
 ASK = "ASK"
 SECRET = "'<secret>'"  # what a message shows instead of a secret value (as the engine does)
-MAX_YAML_NODES = 10_000  # anchors and aliases can make a small document enormous
 
 
 class InputsError(Exception):
@@ -59,85 +57,6 @@ def _require_mapping(value: Any) -> None:
         raise AssertionError(f"Input type `{type(value).__name__}` is not a dictionary")
 
 
-def _count_nodes(value: Any, budget: list[int]) -> None:
-    """Walk a parsed YAML value, failing once it holds more than MAX_YAML_NODES nodes."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise AssertionError("document too large once aliases are expanded")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _count_nodes(key, budget)
-            _count_nodes(item, budget)
-    elif isinstance(value, list):
-        for item in value:
-            _count_nodes(item, budget)
-
-
-def _strict_constant(name: str):
-    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
-
-
-_STRICT_JSON = json.JSONDecoder(parse_constant=_strict_constant)  # built once: one per call costs
-
-
-# A quoted part of a parser message is source text unless it is a token name ('<stream
-# end>') or one punctuation character of YAML's grammar (',' ']' ':').
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_GRAMMAR = re.compile(r"<[a-z ]+>|[,\[\]{}:?\-|>!&*#]")
-
-
-def _unquoted(message: str) -> str:
-    """`message` with every quoted piece of source text replaced by ``'...'``."""
-    def hide(match: re.Match) -> str:
-        return match.group(0) if _GRAMMAR.fullmatch(match.group(0)[1:-1]) else "'...'"
-    return _QUOTED.sub(hide, message)
-
-
-def _at(mark) -> str:
-    return f" at line {mark.line + 1}, column {mark.column + 1}"
-
-
-def yaml_problem(error: Exception, text: str) -> str:
-    """A YAML error as words and a position, without the source line PyYAML quotes."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, yaml.MarkedYAMLError):
-        parts = []
-        if error.context:
-            parts.append(_unquoted(error.context) + (_at(error.context_mark) if error.context_mark else ""))
-        if error.problem:
-            parts.append(_unquoted(error.problem) + (_at(error.problem_mark) if error.problem_mark else ""))
-        return ": ".join(parts) or "invalid YAML"
-    if isinstance(error, yaml.reader.ReaderError):
-        before = text[:error.position]
-        line, column = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
-        return f"{error.reason} at line {line}, column {column}"
-    return _unquoted(str(error).split("\n", 1)[0])
-
-
-def json_problem(error: Exception) -> str:
-    """A JSON error as words and a position (Python's own messages never quote the text)."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    if isinstance(error, json.JSONDecodeError):
-        return f"{error.msg}: line {error.lineno} column {error.colno} (char {error.pos})"
-    return _unquoted(str(error))
-
-
-def _load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` as AWX runs it, on the C parser when it is built (several times faster).
-
-    On a syntax error the text is parsed again with the pure-Python parser AWX uses, so
-    the error message is the one AWX gives (libyaml words its problems differently).
-    """
-    try:
-        return yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError:
-        if SAFE_LOADER is yaml.SafeLoader:
-            raise
-    return yaml.load(text, Loader=yaml.SafeLoader)
-
-
 def parse_text(text: str) -> dict:
     """Parse inputs sent as a string, as AWX's ``parse_yaml_or_json`` does: JSON, then YAML.
 
@@ -148,17 +67,17 @@ def parse_text(text: str) -> dict:
         return {}
     try:
         # json.loads refuses a leading BOM with its own message; decode() alone would not say so.
-        value = json.loads(text) if text.startswith("\ufeff") else _STRICT_JSON.decode(text)
+        value = json.loads(text) if text.startswith("\ufeff") else STRICT_JSON.decode(text)
         _require_mapping(value)
         return value
     except (ValueError, TypeError, AssertionError, RecursionError) as json_error:
         json_text = json_problem(json_error)
     try:
-        value = _load_yaml(text)
+        value = load_yaml(text)
         if value is None:  # "" or "---"
             value = {}
         _require_mapping(value)
-        _count_nodes(value, [MAX_YAML_NODES])
+        count_nodes(value, [MAX_YAML_NODES])
     except (yaml.YAMLError, TypeError, AttributeError, AssertionError, RecursionError, ValueError) as yaml_error:
         raise InputsError([f"Cannot parse as JSON (error: {json_text}) or YAML "
                            f"(error: {yaml_problem(yaml_error, text)})."]) from None
@@ -166,7 +85,7 @@ def parse_text(text: str) -> dict:
         # YAML knows dates, sets and NaN; JSON (and so the stored credential) does not.
         json.dumps(value, allow_nan=False)
     except (ValueError, TypeError) as error:
-        raise InputsError([f"Variables not compatible with JSON standard (error: {_unquoted(str(error))})"]) \
+        raise InputsError([f"Variables not compatible with JSON standard (error: {unquoted(str(error))})"]) \
             from None
     return value
 
@@ -205,177 +124,43 @@ def input_schema(credential_type: dict) -> dict:
     }
 
 
-# --- PEM keys (AWX's validate_pem, in behaviour) ----------------------------------------------
-_PEM_HEADER = re.compile(r"(?P<dashes>-{4,}) *BEGIN (?P<type>[A-Z ]+?) *(?P=dashes)")
-_PEM_LINE_HEADER = re.compile(r"^(.+?):\s*?(.+?)(\\??)$")
-_KEY_TYPES = {"RSA": "rsa", "DSA": "dsa", "EC": "ecdsa", "OPENSSH": "ed25519", "": "rsa1"}
-_OPENSSH_UNENCRYPTED = b"openssh-key-v1\x00\x00\x00\x00\x04none"
-
-
-class PemError(ValueError):
-    """PEM data AWX would refuse; the message is AWX's."""
-
-
-def _pem_body(data: str) -> str:
-    """The base64 part of a PEM object, without RFC 1421 headers (``Proc-Type: ...``)."""
-    out, continues = [], False
-    for line in data.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if continues:
-            continues = line.endswith("\\")
-            continue
-        if _PEM_LINE_HEADER.match(line):
-            continues = line.endswith("\\")
-            continue
-        out.append(line)
-    return "".join(out)
-
-
-def pem_objects(data: str) -> list[dict]:
-    """Split PEM text into objects ``{type, key_type?, encrypted?}``; PemError if malformed.
-
-    Written without one big backtracking regular expression, so a hostile megabyte of
-    dashes and spaces costs linear time.
-    """
-    objects = []
-    data = data.lstrip()
-    while data:
-        header = _PEM_HEADER.match(data[:256])
-        if header is None:
-            # [mock] AWX adds the first 100 characters of the data: a secret's, here.
-            raise PemError("Invalid certificate or key: no PEM header (-----BEGIN ...-----) found.")
-        dashes, kind = header.group("dashes"), header.group("type")
-        end = re.compile(re.escape(dashes) + r" *END " + re.escape(kind) + r" *" + re.escape(dashes))
-        footer = end.search(data, header.end())
-        if footer is None:
-            raise PemError(f"Invalid certificate or key: no -----END {kind}----- footer found.")
-        body = data[header.end():footer.start()]
-        data = data[footer.end():].lstrip()
-        info: dict[str, Any] = {"type": kind}
-        if kind.endswith("PRIVATE KEY"):
-            info["type"] = "PRIVATE KEY"
-            prefix = kind.replace("ENCRYPTED PRIVATE KEY", "").replace("PRIVATE KEY", "").strip()
-            if prefix not in _KEY_TYPES:
-                raise PemError(f'Invalid private key: unsupported type "{prefix}"')
-            info["key_type"] = _KEY_TYPES[prefix]
-        elif kind != "CERTIFICATE":
-            raise PemError(f'Unsupported PEM object type: "{kind}"')
-        try:
-            raw = base64.b64decode(_pem_body(body))
-        except (binascii.Error, ValueError):
-            raw = b""
-        if not raw:
-            raise PemError("Invalid base64-encoded data")
-        if info.get("key_type") == "ed25519":
-            info["encrypted"] = not raw.startswith(_OPENSSH_UNENCRYPTED)
-        elif kind == "ENCRYPTED PRIVATE KEY":
-            info["encrypted"] = True
-        elif "key_type" in info:
-            info["encrypted"] = "ENCRYPTED" in body
-        objects.append(info)
-    return objects
-
-
-def check_private_key(data: str) -> list[dict]:
-    """AWX's ``validate_ssh_private_key``: at least one private key, certificates allowed."""
-    objects = pem_objects(data)
-    if not any(o["type"] == "PRIVATE KEY" for o in objects):
-        raise PemError("At least one private key is required.")
-    return objects
-
-
-def has_encrypted_key(data: Any) -> bool:
-    """True when `data` is a valid private key that needs a passphrase."""
-    if not isinstance(data, str) or not data:
-        return False
-    try:
-        return any(o.get("encrypted") for o in check_private_key(data))
-    except PemError:
-        return False
-
-
 # --- formats AWX registers on its schema validator --------------------------------------------
-class FormatProblem(ValueError):
-    """A value that breaks one of AWX's own formats; the message is AWX's."""
+def _ssh_private_key(value: str) -> None:
+    """AWX's ``ssh_private_key``: the shared ``pem-private-key``, after AWX's own leniencies
+    (a stored secret shown as ``$encrypted$`` and an empty value pass; ``\\u003d`` is ``=``)."""
+    if value and value != ENCRYPTED:
+        formats.check_private_key(value.replace(r"\u003d", "="))
 
 
-def _ssh_private_key(value: Any) -> None:
-    if not isinstance(value, str) or not value or value == ENCRYPTED:
-        return
-    try:
-        check_private_key(value.replace(r"\u003d", "="))
-    except PemError as error:
-        raise FormatProblem(str(error)) from None
+def _vault_id(value: str) -> None:
+    if "@" in value:
+        raise formats.FormatProblem("@ is not an allowed character")
 
 
-def _vault_id(value: Any) -> None:
-    if isinstance(value, str) and "@" in value:
-        raise FormatProblem("@ is not an allowed character")
-
-
-def _url(value: Any) -> None:
-    if not isinstance(value, str):
-        return
-    parsed = urllib.parse.urlparse(value)
-    if parsed.scheme == "":
-        raise FormatProblem("Invalid URL: Missing url scheme (http, https, etc.)")
-    if parsed.netloc == "":
-        raise FormatProblem(f"Invalid URL: {value}")
-
-
-FORMAT_CHECKS = {"ssh_private_key": _ssh_private_key, "vault_id": _vault_id, "url": _url}
-
-
-def _for_jsonschema(check):
-    """A format check as jsonschema's FormatChecker wants it (FormatError with AWX's message)."""
-
-    def run(value: Any) -> bool:
-        from jsonschema.exceptions import FormatError
-
-        try:
-            check(value)
-        except FormatProblem as problem:
-            raise FormatError(str(problem)) from None
-        return True
-
-    return run
+# AWX's names; only these (not JSON Schema's own formats) are checked, as AWX's validator does.
+AWX_FORMATS = {"ssh_private_key": _ssh_private_key, "vault_id": _vault_id, "url": formats.check_url}
+_RUST_FORMATS = formats.rust_formats(AWX_FORMATS)
 
 
 @functools.cache
 def _formats():
     """AWX's format checker, built on first use (jsonschema loads only for invalid inputs)."""
-    from jsonschema import FormatChecker
-
-    checker = FormatChecker(formats=())
-    for name, check in FORMAT_CHECKS.items():
-        checker.checks(name)(_for_jsonschema(check))
-    return checker
+    return formats.checker_for(AWX_FORMATS, standard=False)
 
 
 @functools.lru_cache(maxsize=256)
 def _compiled(schema_json: bytes):
     """A compiled validator per distinct schema (credential types may change, so keyed by content)."""
-    return jsonschema_rs.Draft4Validator(json.loads(schema_json))
+    return jsonschema_rs.Draft4Validator(json.loads(schema_json), validate_formats=True, formats=_RUST_FORMATS)
 
 
 def _quickly_valid(schema: dict, inputs: dict) -> bool:
-    """True when the inputs surely pass: the schema (in Rust) and AWX's formats (here).
+    """True when the inputs surely pass the schema and AWX's formats (checked in Rust).
 
     Almost every stored or sent credential does; only the others need jsonschema's
     detailed errors.
     """
-    if not _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)).is_valid(inputs):
-        return False
-    for name, field_schema in schema["properties"].items():
-        check = FORMAT_CHECKS.get(field_schema.get("format", ""))
-        if check is not None and name in inputs:
-            try:
-                check(inputs[name])
-            except FormatProblem:
-                return False
-    return True
+    return _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)).is_valid(inputs)
 
 
 # --- the checks, in AWX's order ---------------------------------------------------------------

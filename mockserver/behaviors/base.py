@@ -217,7 +217,8 @@ class ApiBehavior:
         text = str(declared.get("message", message)).format_map(_Known(values))
         headers = {key: str(value).format_map(_Known(values))
                    for key, value in (declared.get("headers") or {}).items()}
-        return self.error(int(declared.get("status", status)), text, headers=headers or None)
+        extra = {"code": declared["code"]} if "code" in declared else {}  # its own {code}, not the status's
+        return self.error(int(declared.get("status", status)), text, headers=headers or None, **extra)
 
     # --- generic situations (declared, or overridden where the product differs) -------
     def route_not_found(self, request: MockRequest) -> ApiError:
@@ -267,14 +268,15 @@ class ApiBehavior:
         return self.unauthenticated(None, None, "credential not accepted")
 
     def principal_for(self, grant, data: ApiData) -> Principal:
-        """The principal of a declared credential: its role, user and scope."""
+        """The principal of a declared credential: its role, user and scope (the scope's ids
+        as text, so a scope written as numbers still matches ids that are strings)."""
         return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
-                         attributes={"role": grant.role, "scope": frozenset(grant.scope)})
+                         attributes={"role": grant.role, "scope": frozenset(str(v) for v in grant.scope)})
 
     @staticmethod
     def in_scope(principal: Principal | None, value) -> bool:
         """May this principal see `value` (an organisation, a project)? Admins see all."""
-        return principal is None or principal.admin or value in principal.attributes.get("scope", ())
+        return principal is None or principal.admin or str(value) in principal.attributes.get("scope", ())
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
         """The answer to an invalid request, by the gravest kind of violation, worded as the

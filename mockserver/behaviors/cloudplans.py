@@ -28,9 +28,8 @@ What no schema can say, from the document and api-notes.md:
 from __future__ import annotations
 
 from ..messages import Reply
-from ..store import ApiData
 from ..validation import Violation
-from .base import ApiBehavior, OperationContext, Principal, handles
+from .base import ApiBehavior, OperationContext, handles
 
 # The keys `data.specific` takes on update, by the stored credential's type [doc].
 UPDATE_SPECIFIC_KEYS = {"aws": ("role",), "azure": ("clientId", "key"), "gcp": ("project",)}
@@ -40,15 +39,6 @@ class Behavior(ApiBehavior):
     """CloudPlans' organization-credential endpoints."""
 
     api_id = "cloudplans"
-
-    def principal_for(self, grant, data: ApiData) -> Principal:
-        """A declared token: ``admin`` sees every organization, ``user`` only its ``scope``.
-
-        Organization ids are strings, so a scope written as numbers still matches [mock];
-        CloudPlans has no user entity, so a grant's ``user`` only names the principal.
-        """
-        return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
-                         attributes={"role": grant.role, "scope": frozenset(str(v) for v in grant.scope)})
 
     def _check_update_specific(self, ctx: OperationContext, kind: str, specific: dict) -> None:
         """`data.specific` must hold exactly the update keys of the stored type [doc]."""
