@@ -95,7 +95,7 @@ class SchemaValidator:
     pem-public-key``...); tests/test_formats.py keeps their verdicts equal on the named ones.
     """
 
-    __slots__ = ("schema", "_fast", "_python", "_python_short")
+    __slots__ = ("schema", "_fast", "_python", "_python_short", "secret_members")
 
     def __init__(self, schema: dict):
         self.schema = schema
@@ -103,6 +103,7 @@ class SchemaValidator:
                                                  formats=formats.rust_formats_for(schema))
         self._python = None
         self._python_short = None
+        self.secret_members = None  # names marked secret in the schema (validation, on first use)
 
     @property
     def python(self):
@@ -116,16 +117,21 @@ class SchemaValidator:
         return self._python
 
     def python_errors(self, instance: Any, short: bool = False):
-        """The violations of a value known to be invalid; `short`: the whole value is short
-        as JSON, so nothing in it needs quoting briefly (a cheaper validator)."""
+        """The violations of a value known to be invalid (see `checker`)."""
+        return self.checker(short).iter_errors(instance)
+
+    def checker(self, short: bool = False):
+        """The jsonschema validator for the violations of a value known to be invalid;
+        `short`: the whole value is short as JSON, so nothing in it needs quoting briefly
+        (a cheaper validator)."""
         if not short:
-            return self.python.iter_errors(instance)
+            return self.python
         if self._python_short is None:
             from .bounded_schema import validator_class
 
             bounded = validator_class(brief=False)
             self._python_short = bounded(self.schema, format_checker=formats.python_checker())
-        return self._python_short.iter_errors(instance)
+        return self._python_short
 
     def is_valid(self, instance: Any) -> bool:
         """True when the value satisfies the schema."""

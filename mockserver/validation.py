@@ -12,15 +12,15 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 
-from .bounded_schema import BOUNDED_KEYWORDS, VALUE_CHARS, longer_than, short_value
+from .bounded_schema import BOUNDED_KEYWORDS, BRANCH_ERRORS, VALUE_CHARS, longer_than, short_value
 from .messages import MockRequest
-from .spec import Operation, Parameter
+from .spec import Operation, Parameter, secret_names
 
 SECRET_MARKS = ("writeOnly", "x-mock-secret", "x-mock-sensitive")
 MAX_VIOLATIONS = 50  # listed per checked value; past them one more violation says there are more
@@ -41,6 +41,11 @@ class Violation:
     pointer: str  # JSON pointer inside that location; "/name" for a parameter
     message: str
     keyword: str  # failed JSON Schema keyword, or "parse", "content-type", "status", ...
+    # What a declared message may say about it (mockserver.wording), never compared:
+    rule: Any = field(default=None, compare=False, repr=False)  # the keyword's value: types, enum, ...
+    schema: Any = field(default=None, compare=False, repr=False)  # the schema whose keyword failed
+    value: Any = field(default=None, compare=False, repr=False)  # the value it failed on
+    secret: bool = field(default=False, compare=False, repr=False)  # the value must never be quoted
 
     def as_dict(self) -> dict[str, str]:
         """The violation as a JSON object (for headers, logs and the journal)."""
@@ -76,25 +81,86 @@ def _pointer(parts) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _leaf_error(error):
-    """For oneOf/anyOf failures, the most relevant sub-error explains more than the summary.
+def _explained(error, big: bool, checker) -> Iterator:
+    """The errors that explain `error`: itself, or for a failed oneOf/anyOf its branches'.
 
-    A branch that fails only because the value has another JSON type (an array sent
-    where one branch wants an object) says nothing useful; the branches written for the
-    value's own type do.
+    When every branch declares its JSON type, the value's own type picks the branch the
+    client meant, and all of that branch's errors are the explanation (a bare array, or an
+    object wrapping it: each form explained as itself, not by the other's "not of type").
+    A value whose type no branch takes is one type error naming every branch's type.
+    Otherwise the most relevant error of the branches explains, as jsonschema's best_match
+    picks it (a branch that fails only on the value's type says nothing useful).
+    Only a failed oneOf/anyOf costs more than before, and lazily: `checker` (the validator
+    that found `error`) checks a branch again only when its errors were cut short.
     """
+    if not error.context:
+        yield error
+        return
+    if error.validator in ("oneOf", "anyOf"):
+        branch_types = [_declared_types(branch) for branch in error.validator_value]
+        if all(branch_types):
+            sent = _json_types(error.instance)
+            fitting = [index for index, types in enumerate(branch_types) if types & sent]
+            if not fitting:
+                yield _no_branch_takes(error, branch_types, big)
+                return
+            if len(fitting) == 1:
+                index = fitting[0]
+                found = [sub for sub in error.context if sub.relative_schema_path[0] == index]
+                if len(found) >= BRANCH_ERRORS:  # cut at BRANCH_ERRORS (bounded_schema): all, lazily
+                    found = _checked_again(checker, error, index)
+                for sub in found:
+                    yield from _explained(sub, big, checker)
+                return
     from jsonschema.exceptions import best_match  # only an invalid value gets here
 
-    while error.context:
-        same_type = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
-        deeper = best_match(same_type or error.context)
-        if deeper is None or deeper is error:
-            break
-        error = deeper
-    return error
+    same_type = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
+    deeper = best_match(same_type or error.context)
+    if deeper is None or deeper is error:
+        yield error
+    else:
+        yield from _explained(deeper, big, checker)
 
 
-def _message(error, big: bool) -> str:
+def _checked_again(checker, error, index: int) -> Iterator:
+    """The errors of branch `index` of a failed oneOf/anyOf, as they come (placed under it)."""
+    for sub in checker.descend(error.instance, error.validator_value[index], schema_path=index):
+        sub.parent = error
+        yield sub
+
+
+def _declared_types(schema: Any) -> frozenset:
+    """The JSON types a schema's ``type`` allows (empty: it declares none)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return frozenset(kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else [])
+
+
+def _json_types(value: Any) -> frozenset:
+    """The JSON Schema types a value has (an integer is a number too; so is 1.0 an integer)."""
+    if isinstance(value, bool):
+        return _BOOLEAN
+    if isinstance(value, int) or isinstance(value, float) and value.is_integer():
+        return _INTEGRAL
+    return _TYPES_OF.get(type(value), _NO_TYPES)
+
+
+_BOOLEAN, _INTEGRAL, _NO_TYPES = frozenset({"boolean"}), frozenset({"integer", "number"}), frozenset()
+_TYPES_OF = {float: frozenset({"number"}), str: frozenset({"string"}), type(None): frozenset({"null"}),
+             list: frozenset({"array"}), dict: frozenset({"object"})}
+
+
+def _no_branch_takes(error, branch_types: list, big: bool):
+    """A type error for a value no branch of a oneOf/anyOf takes, naming all their types."""
+    from jsonschema.exceptions import ValidationError
+
+    types = list(dict.fromkeys(kind for types in branch_types for kind in sorted(types)))
+    shown = short_value(error.instance) if big else _repr_or_none(error.instance) or short_value(error.instance)
+    return ValidationError(f"{shown} is not of type {', '.join(map(repr, types))}", validator="type",
+                           validator_value=types, instance=error.instance, schema=error.schema,
+                           path=error.relative_path, schema_path=error.relative_schema_path, parent=error.parent)
+
+
+def _message(error, big: bool, secret: bool) -> str:
     """The error message with the value in JSON's words, and hidden when it is a secret.
 
     jsonschema's messages start with the offending value as Python writes it. Strings
@@ -102,10 +168,10 @@ def _message(error, big: bool) -> str:
     ``None``, ``True`` or a dict become ``null``, ``true`` and ``{"a": 1}``, as the
     client sent them. For a ``writeOnly`` property (OpenAPI's mark for secrets), an
     ``x-mock-secret`` one, or an ``x-mock-sensitive`` container that may hold secrets
-    (Versori ``data``), the value must not reach headers, logs or the journal at all.
-    `big`: the checked value is too big to quote whole (see `_too_big_to_quote`).
+    (Versori ``data``), the value must not reach headers, logs or the journal at all;
+    `secret` says so (see `_is_secret`). `big`: the checked value is too big to quote
+    whole (see `_too_big_to_quote`).
     """
-    secret = isinstance(error.schema, dict) and any(error.schema.get(mark) for mark in SECRET_MARKS)
     if secret:  # whichever way the message quotes the value (whole, or briefly), it goes
         for quoted in (_repr_or_none(error.instance), short_value(error.instance)):
             if quoted and error.message.startswith(quoted):
@@ -177,10 +243,11 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
     found: list[Violation] = []
     seen: set[Violation] = set()
     big = _too_big_to_quote(instance)
-    errors = validator.python_errors(instance, short=not big) if hasattr(validator, "python_errors") \
-        else validator.iter_errors(instance)
-    for error in errors:
-        error = _leaf_error(error)
+    checker = validator.checker(short=not big) if hasattr(validator, "checker") else validator
+    errors = checker.iter_errors(instance)
+    secrets = _secret_members(validator)
+    leaves = (leaf for error in errors for leaf in (_explained(error, big, checker) if error.context else (error,)))
+    for error in leaves:
         parts = list(base) + list(error.absolute_path)
         if error.validator == "required":
             # Point at the missing member itself, not at the object that lacks it.
@@ -188,17 +255,43 @@ def schema_violations(validator, instance: Any, location: str, base: tuple = ())
                 if f"{name!r} is a required property" == error.message:
                     parts.append(name)
                     break
-        violation = Violation(location, _pointer(parts), _message(error, big), str(error.validator))
+        secret = _is_secret(error, parts, secrets)
+        violation = Violation(location, _pointer(parts), _message(error, big, secret), str(error.validator),
+                              rule=error.validator_value, schema=error.schema, value=error.instance, secret=secret)
         if violation in seen:  # one schema can fail the same way twice (allOf branches)
             continue
         if len(found) == MAX_VIOLATIONS:
             found.sort(key=_pointer_order)
-            more = 1 + sum(1 for _ in itertools.islice(errors, COUNTED_PAST_CAP))
+            more = 1 + sum(1 for _ in itertools.islice(leaves, COUNTED_PAST_CAP))
             return [*found, _the_rest(location, more)]
         seen.add(violation)
         found.append(violation)
     found.sort(key=_pointer_order)
     return found
+
+
+def _secret_members(validator) -> frozenset:
+    """The member names the validator's schema marks secret (``writeOnly``,
+    ``x-mock-secret``) at any depth: worked out on its first invalid value, then kept."""
+    known = getattr(validator, "secret_members", None)
+    if known is None:
+        known = frozenset(secret_names(getattr(validator, "schema", None)))
+        if hasattr(validator, "secret_members"):
+            validator.secret_members = known
+    return known
+
+
+def _is_secret(error, parts: list, secrets: frozenset) -> bool:
+    """Is the failing value a secret, or inside one? Its own schema says so (``writeOnly``,
+    ``x-mock-secret``, or an ``x-mock-sensitive`` container), or a member on its path is
+    one the schema marks secret anywhere (by name, as the journal masks): a key inside
+    CloudPlans' ``specific``, whichever branch of the schema checked it. (Inside an
+    ``x-mock-sensitive`` container a member is judged by its own marks, as the journal does.)"""
+    schema = error.schema
+    if isinstance(schema, dict) and (schema.get("writeOnly") or schema.get("x-mock-secret")
+                                     or schema.get("x-mock-sensitive")):  # SECRET_MARKS, unrolled
+        return True
+    return not secrets.isdisjoint(parts)
 
 
 def _the_rest(location: str, more: int) -> Violation:
@@ -294,7 +387,7 @@ def parse_json(data: bytes) -> JsonBody:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return JsonBody(None, Violation("body", "", f"Body is not valid UTF-8: {exc.reason} at byte {exc.start}",
-                                        "parse"))
+                                        "parse", rule="utf-8"))
     non_finite = []
 
     def read_float(text: str) -> float:
@@ -364,7 +457,7 @@ def _check_body(operation: Operation, request: MockRequest, parsed: ParsedReques
         expected = ", ".join(sorted(spec.validators))
         parsed.violations.append(Violation(
             "body", "", f"Unsupported content type {media_type or '(none)'!r}; expected {expected}",
-            "content-type"))
+            "content-type", rule=sorted(spec.validators), value=media_type or "(none)"))
         return
     read = read_json_body(request)
     if read.problem is not None:

@@ -131,9 +131,13 @@ SITUATIONS = {"unauthenticated": set(), "refused": set(), "route_not_found": {"m
 def _errors(value: Any) -> str:
     if not isinstance(value, dict):
         return "must be a mapping of body, codes and situations"
-    unknown = sorted(set(value) - set(SITUATIONS) - {"body", "codes"})
+    unknown = sorted(set(value) - set(SITUATIONS) - {"body", "codes", "violations"})
     if unknown:
-        return f"unknown key(s) {unknown}; it takes body, codes, {', '.join(SITUATIONS)}"
+        return f"unknown key(s) {unknown}; it takes body, codes, violations, {', '.join(SITUATIONS)}"
+    if "violations" in value:
+        problem = _violations(value["violations"])
+        if problem:
+            return f"violations: {problem}"
     if "codes" in value and not (isinstance(value["codes"], dict) and all(
             str(k) == "default" or str(k).isdigit() for k in value["codes"])):
         return "codes must map statuses (or default) to code words"
@@ -156,6 +160,65 @@ def _errors(value: Any) -> str:
             problem = _template_problem(text, allowed)
             if problem:
                 return f"{name}: {problem}"
+    return ""
+
+
+# x-mock-errors.violations (mockserver.wording): the list's settings, the whole-request
+# cases, and templates per keyword (anywhere, or per location) with a violation's placeholders.
+KEYWORDS = {"type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+            "maxLength", "minLength", "pattern", "format", "maxItems", "minItems", "uniqueItems", "contains",
+            "maxContains", "minContains", "maxProperties", "minProperties", "required", "dependentRequired",
+            "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames", "oneOf",
+            "anyOf", "not", "false"}
+
+
+def _violations(value: Any) -> str:
+    from .wording import LOCATIONS, SENTENCE, WHOLE
+
+    if not isinstance(value, dict):
+        return "must be a mapping (prefix, join, limit, more, templates)"
+    allowed = {"prefix", "join", "limit", "more", "default", "body_type", "keywords", *WHOLE, *LOCATIONS}
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        return f"unknown key(s) {unknown}; it takes {', '.join(sorted(allowed))}"
+    if "limit" in value and not (isinstance(value["limit"], int) and not isinstance(value["limit"], bool)
+                                 and value["limit"] >= 1):
+        return f"limit must be a number from 1, not {value['limit']!r}"
+    for name in ("prefix", "join", "more", "default", "body_type", *WHOLE):
+        if name in value and not isinstance(value[name], str):
+            return f"{name} must be text"
+    templates = [("more", value.get("more", ""), {"more"})] + [
+        (name, value[name], WHOLE[name]) for name in WHOLE if name in value] + [
+        (name, value[name], SENTENCE) for name in ("default", "body_type") if name in value]
+    for section in ("keywords", *LOCATIONS):
+        problem = _keyword_templates(value.get(section, {}))
+        if problem:
+            return f"{section}: {problem}"
+        templates += [(f"{section}.{keyword}", text, SENTENCE) for keyword, text in value.get(section, {}).items()]
+    for name, text, placeholders in templates:
+        problem = _template_problem(text, placeholders)
+        if problem:
+            return f"{name}: {problem}"
+    return ""
+
+
+def _keyword_templates(value: Any) -> str:
+    if not isinstance(value, dict) or not all(isinstance(text, str) for text in value.values()):
+        return "must map JSON Schema keywords to message templates"
+    unknown = sorted(set(value) - KEYWORDS)
+    return f"unknown keyword(s) {unknown}; the keywords are {', '.join(sorted(KEYWORDS))}" if unknown else ""
+
+
+def _messages(value: Any) -> str:
+    from .wording import SENTENCE
+
+    problem = _keyword_templates(value)
+    if problem:
+        return problem
+    for keyword, text in value.items():
+        problem = _template_problem(text, SENTENCE)
+        if problem:
+            return f"{keyword}: {problem}"
     return ""
 
 
@@ -197,6 +260,7 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),
     "x-mock-secret": ((SCHEMA,), _boolean),
     "x-mock-sensitive": ((SCHEMA,), _boolean),
+    "x-mock-messages": ((SCHEMA,), _messages),
     "x-mock-names": ((PARAMETER, SCHEMA), _names),
 }
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

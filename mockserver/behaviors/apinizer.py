@@ -22,6 +22,8 @@ What no schema can say, from the document, api-notes.md and the lead's decisions
   the colon), while proxy messages have none: "API Proxy (name:X) ...";
 - grant and revoke take a bare array or ``{"credentialAccessList": [...]}``; both are
   all-or-nothing; revoking what was never granted succeeds silently;
+- an invalid request is worded as Spring's validation does ("Validation failed: ...",
+  "JSON parse error: ...", 415 "Content type 'X' not supported"), declared in the spec;
 - the password is never returned.
 """
 
@@ -29,10 +31,9 @@ from __future__ import annotations
 
 from ..auth import Credential
 from ..fake import Fake
-from ..messages import ApiError, Reply
-from ..spec import Operation, compile_schema
+from ..messages import Reply
 from ..store import ApiData
-from ..validation import Violation, schema_violations
+from ..validation import Violation
 from .base import ApiBehavior, OperationContext, Principal, handles
 
 ADMIN_PROJECT = "admin"
@@ -45,7 +46,6 @@ DUPLICATE_USERNAME = "There is already a credential has this name!"
 OPTIONAL_FIELDS = ("fullName", "enabled", "ipList", "email", "description", "roleNameList", "expireDate")
 
 TYPE_LABELS = {"API_PROXY": "API Proxy", "API_PROXY_GROUP": "API Proxy Group"}
-
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -68,30 +68,6 @@ def proxy_not_found(item: dict) -> str:
 def already_granted(username: str, item: dict) -> str:
     """The 400 text for an access the credential already has (no space after the colons)."""
     return f"Credential (username:{username}) has already access to {TYPE_LABELS[item['type']]} (name:{item['name']})!"
-
-
-def describe_violations(violations: list[Violation], limit: int = 3) -> str:
-    """``Validation failed: username is required; enabled: ...``, naming each field.
-
-    A body that is missing or not JSON at all gets Spring's own wording instead.
-    """
-    first = violations[0]
-    if first.keyword == "parse":
-        return f"JSON parse error: {first.message}"
-    if first.keyword == "required" and not first.pointer:
-        return "Required request body is missing"
-    parts = []
-    for v in violations[:limit]:
-        if v.keyword == "required" and v.field:
-            parts.append(f"{v.field} is required")
-        elif v.keyword == "enum" and v.field == "enabled":
-            parts.append('enabled must be true or false (a boolean, or the string "true" or "false")')
-        elif v.field:
-            parts.append(f"{v.field}: {v.message}")
-        else:
-            parts.append(v.message)
-    more = len(violations) - limit
-    return "Validation failed: " + "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -143,11 +119,6 @@ class Behavior(ApiBehavior):
 
     api_id = "apinizer"
 
-    def __init__(self) -> None:
-        super().__init__()
-        # Validators of the access body's two forms, compiled once per operation.
-        self._access_forms: dict[str, tuple] = {}
-
     # --- the API's error format ---------------------------------------------------------
     def authenticate(self, credential: Credential, data: ApiData) -> Principal:
         """A token, bare or after ``Bearer``; a ``Bearer`` with nothing after it is none."""
@@ -164,48 +135,6 @@ class Behavior(ApiBehavior):
 
     def default_principal(self, credential: Credential, data: ApiData) -> Principal:
         return Principal(name=self.token_of(credential))
-
-    def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
-        """400 ``bad_request`` naming the fields; 415 for a body that is not JSON at all."""
-        first = violations[0]
-        if first.keyword == "content-type":
-            media_type = first.message.split("'")[1] if first.message.count("'") >= 2 else "(none)"
-            return self.error(415, f"Content type '{media_type}' not supported", violations=violations)
-        return self.error(400, describe_violations(violations), violations=violations)
-
-    # --- request checks the schema alone cannot phrase well -----------------------------
-    def _check_access_body(self, ctx: OperationContext) -> None:
-        """Reject an invalid grant / revoke body, naming the fields of the form it uses.
-
-        The body is ``oneOf`` a bare array and ``{"credentialAccessList": [...]}``; for a
-        ``oneOf`` jsonschema's best guess often explains the branch the client did not mean
-        ("[] is not of type 'object'"), so the body is checked again against the form its
-        JSON type picks.
-        """
-        if not ctx.violations:
-            return
-        if any(v.keyword in ("parse", "content-type") or not v.pointer and v.keyword == "required"
-               for v in ctx.violations):
-            raise self.reject(ctx.operation, ctx.violations)
-        array_form, object_form = self._access_validators(ctx.operation)
-        if isinstance(ctx.body, list):
-            found = schema_violations(array_form, ctx.body, "body")
-        elif isinstance(ctx.body, dict):
-            found = schema_violations(object_form, ctx.body, "body")
-        else:
-            found = [Violation("body", "", "the body must be a JSON array of {name, type}, or an object "
-                                           "with credentialAccessList", "type")]
-        raise self.reject(ctx.operation, found or ctx.violations)
-
-    def _access_validators(self, operation: Operation) -> tuple:
-        """(array form, object form) validators of an access operation's body."""
-        forms = self._access_forms.get(operation.operation_id)
-        if forms is None:
-            branches = operation.body.schemas["application/json"]["oneOf"]
-            where = f"{operation.operation_id} body"
-            forms = (compile_schema(branches[0], where), compile_schema(branches[1], where))
-            self._access_forms[operation.operation_id] = forms
-        return forms
 
     # --- lookups shared by the handlers -------------------------------------------------
     def _project(self, ctx: OperationContext) -> str:
@@ -263,7 +192,7 @@ class Behavior(ApiBehavior):
         existing = credentials.get(body["username"])
         if existing is None:
             if body.get("password") is None:
-                raise ctx.fail(400, describe_violations(
+                raise ctx.fail(400, self.describe(
                     [Violation("body", "/password", "'password' is a required property", "required")]))
             credentials.add(self._new_credential(project, body))
         elif self._visible(project, existing["project"]):
@@ -303,7 +232,6 @@ class Behavior(ApiBehavior):
 
     @handles("grantCredentialAccess")
     def grant_access(self, ctx: OperationContext) -> Reply:
-        self._check_access_body(ctx)  # x-mock-validation: handler, see there
         project = self._project(ctx)
         credential = self._credential(ctx, project)
         items = access_items(ctx.body)
@@ -320,7 +248,6 @@ class Behavior(ApiBehavior):
 
     @handles("revokeCredentialAccess")
     def revoke_access(self, ctx: OperationContext) -> Reply:
-        self._check_access_body(ctx)  # x-mock-validation: handler, see there
         project = self._project(ctx)
         credential = self._credential(ctx, project)
         items = access_items(ctx.body)

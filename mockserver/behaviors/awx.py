@@ -195,23 +195,14 @@ class Behavior(ApiBehavior):
         return ApiError(400, errors, None, violations if violations is not None else violations_of(errors))
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
-        """Only for operations without handler validation (none today), in DRF's shapes.
-
-        Gravest first, as the base class: path (404), content type (415), parse (400).
-        """
-        by_keyword = {v.keyword: v for v in reversed(violations)}
-        if any(v.location == "path" for v in violations):
-            error = self.route_not_found_for(operation)
-        elif "content-type" in by_keyword:
-            error = self.error(415, by_keyword["content-type"].message)
-        elif "parse" in by_keyword:
-            error = self.error(400, f"JSON parse error - {by_keyword['parse'].message}")
-        else:
+        """The engine's answer (no AWX operation asks for it today; the spec declares its
+        words), with DRF's field errors for a body that was read: ``{field: [messages]}``."""
+        error = super().reject(operation, violations)
+        if error.status == 400 and not any(v.keyword == "parse" for v in violations):
             errors: dict[str, list[str]] = {}
             for v in violations:
                 errors.setdefault(v.top_field or NON_FIELD, []).append(v.message)
-            error = self.invalid(errors)
-        error.violations = list(violations)
+            error = self.invalid(errors, list(violations))
         return error
 
     def default_principal(self, credential, data: ApiData) -> Principal:

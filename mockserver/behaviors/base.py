@@ -15,7 +15,6 @@ Everything a behaviour needs arrives in the context; nothing reads Flask globals
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -27,6 +26,7 @@ from ..messages import ApiError, MockRequest, Reply
 from ..spec import Names, Operation
 from ..store import ApiData
 from ..validation import Violation
+from ..wording import Wording, unexpected_members
 
 
 @dataclass(frozen=True)
@@ -113,17 +113,13 @@ def fields_of(violations) -> list[dict]:
     problem with the body as a whole names no field (its message says it)."""
     found = []
     for violation in violations:
-        unexpected = _UNEXPECTED.search(violation.message) if violation.keyword == "additionalProperties" else None
+        unexpected = unexpected_members(violation)
         if unexpected:
             prefix = f"{violation.field}." if violation.field else ""
-            found += [{"field": prefix + name, "message": "unknown field"}
-                      for name in re.findall(r"'([^']*)'", unexpected.group(1))]
+            found += [{"field": prefix + name, "message": "unknown field"} for name in unexpected]
         elif violation.field:
             found.append({"field": violation.field, "message": violation.message})
     return found
-
-
-_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)$")
 
 
 class _Known(dict):
@@ -150,15 +146,6 @@ def declared_names(ctx: OperationContext) -> dict[str, tuple[str, Any, Any]]:
             if names is not None:
                 found[member] = ("body", names, sent.get(member))
     return found
-
-
-def describe(violations: list[Violation], limit: int = 3) -> str:
-    """A short human sentence for the first few violations."""
-    parts = []
-    for v in violations[:limit]:
-        parts.append(f"{v.field}: {v.message}" if v.field else v.message)
-    more = len(violations) - limit
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 class ApiBehavior:
@@ -198,17 +185,30 @@ class ApiBehavior:
     def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:
         """An ApiError with this API's body for `status` (a 400's body template may name its
         invalid fields: ``{fields}``, see `fields_of`)."""
-        if status in (400, 422) and "fields" not in extra and self._names_fields():
+        if status in (400, 422) and "fields" not in extra and "fields" in self._body_names():
             extra["fields"] = fields_of(violations)
         return ApiError(status, self.error_body(status, message, **extra), headers, list(violations),
                         reason=message)
 
-    def _names_fields(self) -> bool:
-        """Does the declared error body name the invalid fields (worked out once)?"""
-        wanted = self.__dict__.get("_fields_wanted")
-        if wanted is None:
-            wanted = self._fields_wanted = "{fields" in str(self.declared_errors().get("body"))
-        return wanted
+    def _body_names(self) -> frozenset:
+        """The placeholders the declared error body names (worked out once)."""
+        names = self.__dict__.get("_declared_body_names")
+        if names is None:
+            text = str(self.declared_errors().get("body"))
+            names = self._declared_body_names = frozenset(n for n in ("fields", "cause") if "{" + n in text)
+        return names
+
+    @property
+    def wording(self) -> Wording:
+        """How this API words an invalid request (``x-mock-errors.violations``, read once)."""
+        wording = self.__dict__.get("_wording")
+        if wording is None:
+            wording = self._wording = Wording.read(self.declared_errors().get("violations"))
+        return wording
+
+    def describe(self, violations: list[Violation]) -> str:
+        """The message of a 400 for these violations, in the API's declared words."""
+        return self.wording.describe(violations)
 
     def situation(self, name: str, status: int, message: str, **values) -> ApiError:
         """The error of a generic situation: as ``x-mock-errors.<name>`` declares it, else
@@ -279,21 +279,37 @@ class ApiBehavior:
         return principal is None or principal.admin or str(value) in principal.attributes.get("scope", ())
 
     def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
-        """The answer to an invalid request, by the gravest kind of violation.
+        """The answer to an invalid request, by the gravest kind of violation, worded as the
+        spec declares (``x-mock-errors.violations``, `mockserver.wording`).
 
-        Priority: a path parameter that does not fit (a 404, as a router would answer),
-        then an unsupported content type (415), then an unreadable body (400), then
-        everything else (400 naming the first few problems).
+        A path parameter that does not fit is a 404 (as a router would answer), then an
+        unsupported content type a 415, then a body that is missing or unreadable a 400 of
+        its own (the parser's complaint is the ``{cause}``); anything else is a 400 listing
+        the first few problems.
         """
-        keywords = {v.keyword for v in violations}
-        if any(v.location == "path" for v in violations):
+        wording = self.wording
+        path = media = parse = no_body = None
+        for v in violations:  # the first of each grave kind (one pass: rejections are frequent)
+            if v.location == "path":
+                path = path or v
+            elif v.keyword == "content-type":
+                media = media or v
+            elif v.keyword == "parse":
+                parse = parse or v
+            elif v.keyword == "required" and not v.pointer and v.location == "body":
+                no_body = no_body or v
+        if path is not None:
             error = self.route_not_found_for(operation)
-        elif "content-type" in keywords:
-            error = self.error(415, next(v.message for v in violations if v.keyword == "content-type"))
-        elif "parse" in keywords:
-            error = self.error(400, next(v.message for v in violations if v.keyword == "parse"))
+        elif media is not None:
+            error = self.error(415, wording.whole_request("unsupported", media))
+        elif parse is not None:
+            cause = {"cause": parse.message} if "cause" in self._body_names() else {}
+            error = self.error(400, wording.whole_request("not_utf8" if parse.rule == "utf-8" else "not_json", parse),
+                               violations=[parse], **cause)
+        elif no_body is not None:
+            error = self.error(400, wording.whole_request("no_body", no_body), violations=[no_body])
         else:
-            error = self.error(400, describe(violations))
+            error = self.error(400, wording.describe(violations), violations=violations)
         error.violations = list(violations)
         return error
 

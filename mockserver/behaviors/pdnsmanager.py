@@ -92,9 +92,8 @@ class Behavior(ApiBehavior):
             if v.pointer == "/type":
                 raise ctx.fail(400, INVALID_TYPE)
         others = [v for v in ctx.violations if not (v.keyword == "format" and v.pointer == "/key")]
-        if others:
-            first = others[0]
-            raise ctx.fail(400, f"{first.field}: {first.message}" if first.field else first.message)
+        if others:  # the backend stops at its first complaint
+            raise ctx.fail(400, self.describe(others[:1]))
         if body.get("type") == "key" and key_refused(ctx):
             raise ctx.fail(400, INVALID_KEY)
 

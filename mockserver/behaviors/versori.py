@@ -2,8 +2,9 @@
 
 What no schema can say, from the document, api-notes.md and the mock's own choices:
 
-- errors are ``{code, message, fields?, cause?}`` (declared in the spec); a body that is
-  not JSON carries the decoder's complaint in ``cause`` and names no field;
+- errors are ``{code, message, fields?, cause?}``, and the words of an invalid request,
+  declared in the spec; a body that is not JSON carries the decoder's complaint in
+  ``cause`` and names no field;
 - by default any cookie or any bearer token is accepted (an administrator); neither is a
   401. A scenario ``auth`` block accepts only its tokens (as a bearer token or as any
   cookie's value), anything else is the same 401 unauthenticated. Role ``admin`` sees every
@@ -38,10 +39,9 @@ from ..fake import Fake
 from ..formats import is_base64
 from ..timestamps import iso, parse_timestamp, shifted
 from ..messages import ApiError, Reply
-from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation
-from .base import ApiBehavior, OperationContext, Principal, describe, handles
+from .base import ApiBehavior, OperationContext, Principal, handles
 
 REDACTED = "<redacted>"
 SECRET_KEYS = ("value", "valueBase64", "password", "clientSecret", "accessToken", "refreshToken")
@@ -139,26 +139,6 @@ class Behavior(ApiBehavior):
         scope = frozenset(str(value).upper() for value in grant.scope)  # ULIDs are upper case here
         return Principal(name=grant.label, admin=grant.role == "admin", id=grant.user,
                          attributes={"role": grant.role, "scope": scope})
-
-    def reject(self, operation: Operation, violations: list[Violation]) -> ApiError:
-        """Path problems are 404s, a wrong content type 415; everything else one 400 listing all."""
-        if any(v.location == "path" for v in violations):
-            error = self.route_not_found_for(operation)
-        elif any(v.keyword == "content-type" for v in violations):
-            first = next(v for v in violations if v.keyword == "content-type")
-            error = self.error(415, first.message)
-        else:
-            error = self._bad_request(violations)
-        error.violations = list(violations)
-        return error
-
-    def _bad_request(self, violations: list[Violation]) -> ApiError:
-        parse = next((v for v in violations if v.keyword == "parse"), None)
-        if parse is not None:
-            # Not JSON at all: no field to point at, the decoder's complaint is the cause.
-            what = "valid UTF-8" if "UTF-8" in parse.message else "valid JSON"
-            return self.error(400, f"The request body is not {what}", cause=parse.message, fields=[])
-        return self.error(400, describe(violations), violations=violations)
 
     def _invalid(self, problems: list[tuple[str, str]]) -> ApiError:
         """A 400 for rules the handler checks, in the same shape as schema violations."""

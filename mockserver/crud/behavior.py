@@ -20,7 +20,7 @@ from ..prefer import generate_body
 from ..spec import ApiSpec, CollectionLayout, Operation, ResponseSpec, secret_names
 from ..store import ApiData, DuplicateKeyError
 from ..timestamps import iso, utcnow
-from ..behaviors.base import ApiBehavior, OperationContext, describe
+from ..behaviors.base import ApiBehavior, OperationContext
 from ..validation import schema_violations
 from .infer import (Inference, Plan, Resource, constrains, infer, is_type, list_items_member, properties_of,
                     singular_of, success_status)
@@ -89,7 +89,8 @@ class CrudBehavior(ApiBehavior):
         error = super().reject(operation, violations)
         wrong_type = error.status == 415 and not set(operation.responses) & {"415", "4XX", "default"}
         if error.status == 400 or wrong_type:  # (no 415 documented: a wrong type is invalid input too)
-            error = self._input_error(operation, error.reason or describe(violations), violations)
+            again = self._input_error(operation, error.reason or self.describe(violations), violations)
+            error = again if again.status != error.status else error  # (a 400 keeps its cause)
         return error
 
     def _input_error(self, operation: Operation, message: str, violations: list = ()) -> ApiError:
