@@ -42,6 +42,7 @@ class TemplateError(ValueError):
     """A template that cannot be compiled (the message names the member)."""
 
 
+_EMPTY = ("", [], {})
 FILTERS: dict[str, Callable[..., Any]] = {
     "lower": lambda value: str(value).lower(),
     "initial": lambda value: str(value)[:1],
@@ -52,8 +53,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "no_period": lambda value: str(value).rstrip("."),
     "millis": lambda value: iso(value, millis=True) if isinstance(value, datetime) else value,
     "strftime": lambda value, pattern: value.strftime(pattern) if isinstance(value, datetime) else value,
-    "or": lambda value, other: other if value in (None, "", [], {}) else value,
-    "nonempty": lambda value: None if value in ("", [], {}) else value,
+    # (the usual values answer first: these run for every row a view shows)
+    "or": lambda value, other: value if value or value is not None and value not in _EMPTY else other,
+    "nonempty": lambda value: value if value or value is not None and value not in _EMPTY else None,
     "list": lambda value: [] if value is None else list(value),
     "count": lambda value: 0 if value is None else len(value),
 }

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from types import MappingProxyType
 from typing import Any, Callable
 
 from .spec import ApiSpec, SpecError
@@ -61,7 +62,7 @@ class Viewing(Dialect):
     """The view dialect: the request's context ``C``, the API's ``data`` and an entity ``E``."""
 
     parameters = "C, data, E"
-    helpers = {"_entity": _entity, "_dig": _dig, "_show": _show}
+    helpers = {"_dig": _dig, "_show": _show, "_NOTHING": MappingProxyType({})}  # an unknown reference: fields read as null
     specials = {"$case": {"$default"}, "$view": {"$of"}}
 
     def __init__(self, filters: dict, views: dict[str, tuple[str, str | None]], references: dict[str, dict]):
@@ -78,8 +79,9 @@ class Viewing(Dialect):
         lines = [f"    {local} = {'C[' + repr(name) + ']' if name in CONTEXT else 'None'}"
                  for name, local in self.variables.items()]
         lines += [f"    {local} = E.get({member!r})" for member, local in self.members.items()]
-        return lines + [f"    {local} = _entity(data, {collection!r}, {self.members.get(member) or f'E.get({member!r})'})"
-                        for member, (local, collection) in self.refs.items()]
+        # (a stored reference is a key the store checked: hashable, so no guard is needed here)
+        return lines + [f"    {local} = data[{collection!r}].get({self.members.get(member) or f'E.get({member!r})'})"
+                        f" or _NOTHING" for member, (local, collection) in self.refs.items()]
 
     def name(self, compiler: Compiler, name: str, optional: bool, where: str) -> str:
         first, *path = name.split(".")

@@ -213,5 +213,5 @@ def test_the_shipped_views_compile_to_code_like_what_they_replaced():
     finally:
         templates.Compiler.build = original
     credential = next(s for s in sources if "/api/v2/credentials/%s/activity_stream/" in s)
-    assert credential.count("_entity(data, 'credential_types'") == 1
+    assert credential.count("data['credential_types'].get(") == 1
     assert "_lookup" not in credential and "lambda" not in credential

@@ -373,12 +373,12 @@ class ApiBehavior:
         """An entity as the operation shows it: by its declared view (``x-mock-view``), else
         through the documented success response's schema (what that schema does not list,
         or marks ``writeOnly``, stays in the mock)."""
-        from ..crud.infer import success_status
-        from ..crud.shapes import project
-
         view = self.views.get(ctx.operation.operation_id)
         if view is not None:
             return view.bind(ctx)(entity)
+        from ..crud.infer import success_status
+        from ..crud.shapes import project
+
         response = ctx.operation.responses.get(str(success_status(ctx.operation)))
         return project(entity, response.schema if response else None, self.hidden)
 
