@@ -130,7 +130,7 @@ def _views(value: Any) -> str:
         return "must map view names to views ({collection, show})"
     for name, view in value.items():
         if not isinstance(view, dict) or not isinstance(view.get("show"), dict):
-            return f"{name}: must be a mapping with show (the template of the shown object) and collection"
+            return f"{name}: must be a mapping with show (the template of the shown object) and its collection"
         unknown = sorted(set(view) - VIEW_KEYS)
         if unknown:
             return f"{name}: unknown key(s) {unknown}; a view takes {', '.join(sorted(VIEW_KEYS))}"
