@@ -223,13 +223,6 @@ class Generating(Dialect):
 GENERATING = Generating()
 
 
-def compile_template(template: Any, where: str) -> Callable[[Env], Any]:
-    """A function making one value from `template` (TemplateError naming `where` if bad)."""
-    compiler = Compiler(GENERATING)
-    compiler.function("make", template, where)
-    return compiler.build()["make"]
-
-
 # --- making entities ------------------------------------------------------------------------
 class EntityTemplate:
     """A collection's compiled ``generate`` template."""
