@@ -1,47 +1,34 @@
 """Generated entities from a declared template: ``x-mock-collections.<name>.generate``.
 
-A template is YAML shaped like the entity, compiled once when the spec loads:
+A template is in the language of `mockserver.templates` (compiled once, when the spec
+loads), with what making an entity needs:
 
-- a string is text with ``{expression}`` placeholders (``"{faker.company}"``,
-  ``"sk_live_{hex:32}"``); a string that is one placeholder keeps the value's type
-  (``"{int:0,1000}"`` is a number); ``{{`` and ``}}`` are braces;
-- a mapping is an object, a list a list; other scalars stand for themselves;
-- a mapping with one of these keys is a choice:
-  ``{$choice: [a, b], $weights: [3, 1]}``, ``{$case: "{type}", aws: ..., $default: ...}``
-  (with no matching case and no ``$default`` the member is left out),
-  ``{$maybe: value, $chance: 0.5}`` (the member is left out otherwise),
-  ``{$repeat: item, $min: 0, $max: 2}``, and
+- the random choices ``{$choice: [a, b], $weights: [3, 1]}``, ``{$maybe: value, $chance:
+  0.5}`` (the member is left out otherwise), ``{$repeat: item, $min: 0, $max: 2}`` and
   ``{$pick: collection, $weight_by: field, $weights: {value: weight}}`` (the key of a
   stored entity; a required member the collection ``references`` is picked so when the
-  template does not make it);
-- a member whose name starts with ``_`` is a variable: later expressions see it, the entity
-  does not keep it.
+  template does not make it), besides ``$case``;
+- the names of the members and variables made so far (``{type}``;
+  ``{credential_type.namespace}`` reads a field of the referenced entity),
+  ``faker.<method>`` (words and names: see `_pooled`), and the functions of `FUNCTIONS`
+  (secrets, ids, numbers, dates, keys).
 
-An expression is a name and arguments, then filters: ``{_created|millis}``,
-``{faker.sentence:4|no_period}``, ``{after:_created,30}``. Names: the members and variables
-made so far (``{type}``; ``{credential_type.namespace}`` reads a field of the referenced
-entity), ``faker.<method>`` (words and names: see `_pooled`), and the functions of
-`FUNCTIONS` (secrets, ids, numbers, dates, keys); filters are in `FILTERS`.
-Every name is checked at load, so a typo is a start-up error, not a bad entity later.
+``{_created|millis}``, ``{faker.sentence:4|no_period}``, ``{after:_created,30}``: an
+argument is a member or variable made before, else a number, else the text.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 import string
 import weakref
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from .templates import OMIT, Compiler, Dialect, TemplateError, fixed, at
 from .timestamps import iso
 
-OMIT = object()  # a $maybe that came out empty: the member is left out
 BASE_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)  # Fake.past counts back from it: a seed fixes every date
-
-
-class TemplateError(ValueError):
-    """A template that cannot be compiled (the message names the member)."""
 
 
 class Env(dict):
@@ -86,18 +73,6 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
         env.fake.rng.getrandbits(256).to_bytes(32, "big"), env.fake.rng.getrandbits(32), str(comment)),
 }
 
-FILTERS: dict[str, Callable[..., Any]] = {
-    "lower": lambda value: str(value).lower(),
-    "initial": lambda value: str(value)[:1],
-    "upper": lambda value: str(value).upper(),
-    "title": lambda value: str(value).title(),
-    "slug": lambda value: re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-"),
-    "first_word": lambda value: re.split(r"[ ,]", str(value))[0],
-    "no_period": lambda value: str(value).rstrip("."),
-    "millis": lambda value: iso(value, millis=True) if isinstance(value, datetime) else value,
-    "strftime": lambda value, pattern: value.strftime(pattern) if isinstance(value, datetime) else value,
-}
-
 
 def _keys():
     from . import keys  # cryptography only when a template makes keys: start-up stays quick
@@ -105,159 +80,7 @@ def _keys():
     return keys
 
 
-# --- compiling ----------------------------------------------------------------------------
-Node = Callable[[Env], Any]
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-
-
-def compile_template(template: Any, where: str) -> Node:
-    """A function making one value from `template` (TemplateError naming `where` if bad)."""
-    if isinstance(template, dict):
-        special = [key for key in template if isinstance(key, str) and key.startswith("$")]
-        if special:
-            return _compile_special(template, special, where)
-        members = [(str(name), compile_template(node, f"{where}.{name}")) for name, node in template.items()]
-        return lambda env: _object(members, env)
-    if isinstance(template, list):
-        items = [compile_template(node, f"{where}[{index}]") for index, node in enumerate(template)]
-        return lambda env: [value for value in (item(env) for item in items) if value is not OMIT]
-    if isinstance(template, str):
-        return _compile_text(template, where)
-    return lambda env: template
-
-
-def _object(members: list[tuple[str, Node]], env: Env) -> dict:
-    made = {}
-    for name, node in members:
-        value = node(env)
-        if value is not OMIT:
-            made[name] = _plain(value)
-    return made
-
-
-def _plain(value: Any) -> Any:
-    """A datetime as the RFC 3339 text every API here stores."""
-    return iso(value) if isinstance(value, datetime) else value
-
-
-_SPECIAL = {"$choice": {"$weights"}, "$case": {"$default"}, "$maybe": {"$chance"}, "$repeat": {"$min", "$max"},
-            "$pick": {"$weight_by", "$weights"}}
-
-
-def _compile_special(template: dict, special: list[str], where: str) -> Node:
-    heads = [key for key in special if key in _SPECIAL]
-    if len(heads) != 1:
-        raise TemplateError(f"{where}: one of {', '.join(_SPECIAL)} per mapping, got {special}")
-    head = heads[0]
-    unknown = set(special) - {head} - _SPECIAL[head]
-    if unknown:
-        raise TemplateError(f"{where}: {head} takes {', '.join(sorted(_SPECIAL[head])) or 'nothing else'}, "
-                            f"not {sorted(unknown)}")
-    if head == "$choice":
-        options = template["$choice"]
-        if not isinstance(options, list) or not options:
-            raise TemplateError(f"{where}: $choice must be a non-empty list")
-        nodes = [compile_template(node, f"{where}.$choice[{i}]") for i, node in enumerate(options)]
-        weights = template.get("$weights")
-        if weights is not None and (not isinstance(weights, list) or len(weights) != len(nodes)):
-            raise TemplateError(f"{where}: $weights must list one weight per choice")
-        return lambda env: env.fake.rng.choices(nodes, weights=weights)[0](env)
-    if head == "$case":
-        selector = _compile_text(str(template["$case"]), f"{where}.$case")
-        cases = {str(key): compile_template(node, f"{where}.{key}") for key, node in template.items()
-                 if not (isinstance(key, str) and key.startswith("$"))}
-        default = compile_template(template["$default"], f"{where}.$default") if "$default" in template else None
-
-        def case(env: Env) -> Any:
-            chosen = cases.get(str(selector(env)), default)
-            return OMIT if chosen is None else chosen(env)  # no case, no member
-        return case
-    if head == "$maybe":
-        node, chance = compile_template(template["$maybe"], f"{where}.$maybe"), float(template.get("$chance", 0.5))
-        return lambda env: node(env) if env.fake.rng.random() < chance else OMIT
-    if head == "$repeat":
-        node = compile_template(template["$repeat"], f"{where}.$repeat")
-        low, high = int(template.get("$min", 0)), int(template.get("$max", 3))
-        return lambda env: [node(env) for _ in range(env.fake.rng.randint(low, high))]
-    return _compile_pick(template, where)
-
-
-def _compile_pick(template: dict, where: str) -> Node:
-    collection, by = str(template["$pick"]), template.get("$weight_by")
-    weights = {str(key): value for key, value in (template.get("$weights") or {}).items()}
-
-    def pick(env: Env) -> Any:
-        stored = env.data[collection]
-        entities = list(stored)
-        if not entities:
-            raise ValueError(f"no {collection} to pick from: load or generate them first")
-        odds = [weights.get(str(e.get(by)), 1) for e in entities] if by else None
-        # Weight 0 keeps an entity out, unless nothing else is there.
-        chosen = env.fake.rng.choices(entities, weights=odds)[0] if odds and sum(odds) > 0 \
-            else env.fake.rng.choice(entities)
-        return chosen[stored.key]
-    return pick
-
-
-def _compile_text(text: str, where: str) -> Node:
-    parts: list[Any] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(text):
-        parts.append(text[position:match.start()])
-        parts.append(match.group(0)[0] if match.group(1) is None else _compile_expression(match.group(1), where))
-        position = match.end()
-    parts.append(text[position:])
-    parts = [part for part in parts if part != ""]
-    if len(parts) == 1 and callable(parts[0]):
-        return parts[0]  # the whole string is one placeholder: keep the value's type
-    if all(isinstance(part, str) for part in parts):
-        literal = "".join(parts)
-        return lambda env: literal
-    return lambda env: "".join(_text(part(env)) if callable(part) else part for part in parts)
-
-
-def _text(value: Any) -> str:
-    return iso(value) if isinstance(value, datetime) else str(value)
-
-
-def _split_call(text: str) -> tuple[str, list[str]]:
-    name, _, args = text.strip().partition(":")
-    return name.strip(), [arg for arg in args.split(",")] if args else []
-
-
-def _compile_expression(source: str, where: str) -> Node:
-    head, *filters = source.split("|")
-    name, args = _split_call(head)
-    if not name:
-        raise TemplateError(f"{where}: empty placeholder {{{source}}}")
-    chain = []
-    for text in filters:
-        filter_name, filter_args = _split_call(text)
-        if filter_name not in FILTERS:
-            raise TemplateError(f"{where}: unknown filter |{filter_name}; filters: {', '.join(FILTERS)}")
-        chain.append((FILTERS[filter_name], filter_args))
-    if name.startswith("faker."):
-        method = name[len("faker."):]
-        if not callable(getattr(_checking_faker(), method, None)):
-            raise TemplateError(f"{where}: Faker has no {method}()")
-        produce = lambda env: _pooled(env, method, tuple(_arg(env, a) for a in args))  # noqa: E731
-    elif name in FUNCTIONS:
-        function = FUNCTIONS[name]
-        produce = lambda env: function(env, *(_arg(env, a) for a in args))  # noqa: E731
-    elif re.fullmatch(r"[A-Za-z_][\w-]*(\.[\w-]+)*", name) and not args:
-        produce = lambda env: _lookup(env, name, where)  # noqa: E731
-    else:
-        raise TemplateError(f"{where}: unknown function {{{name}}}; functions: faker.<method>, "
-                            f"{', '.join(FUNCTIONS)}, or a member made before")
-
-    def evaluate(env: Env) -> Any:
-        value = produce(env)
-        for function, filter_args in chain:
-            value = function(value, *(_arg(env, a) for a in filter_args))
-        return value
-    return evaluate
-
-
+# --- names, arguments and Faker ------------------------------------------------------------
 POOL_SIZE = 256
 _POOLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -292,9 +115,11 @@ def _arg(env: Env, text: str) -> Any:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
-def _lookup(env: Env, name: str, where: str) -> Any:
+def _lookup(env: Env, name: str, where: str, optional: bool = False) -> Any:
     first, *path = name.split(".")
     if first not in env:
+        if optional:
+            return None
         raise ValueError(f"{where}: {{{name}}} is used before {first} is made")
     value = env[first]
     if path and first in env.references:  # a reference: read the referenced entity's fields
@@ -304,6 +129,100 @@ def _lookup(env: Env, name: str, where: str) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """A datetime as the RFC 3339 text every API here stores."""
+    return iso(value) if isinstance(value, datetime) else value
+
+
+def _text(value: Any) -> str:
+    return iso(value) if isinstance(value, datetime) else str(value)
+
+
+def _compile_pick(template: dict, where: str) -> Callable[[Env], Any]:
+    collection, by = str(template["$pick"]), template.get("$weight_by")
+    weights = {str(key): value for key, value in (template.get("$weights") or {}).items()}
+
+    def pick(env: Env) -> Any:
+        stored = env.data[collection]
+        entities = list(stored)
+        if not entities:
+            raise ValueError(f"no {collection} to pick from: load or generate them first")
+        odds = [weights.get(str(e.get(by)), 1) for e in entities] if by else None
+        # Weight 0 keeps an entity out, unless nothing else is there.
+        chosen = env.fake.rng.choices(entities, weights=odds)[0] if odds and sum(odds) > 0 \
+            else env.fake.rng.choice(entities)
+        return chosen[stored.key]
+    return pick
+
+
+class Generating(Dialect):
+    """The generate dialect: random choices and functions, the members made so far (`Env`)."""
+
+    functions = FUNCTIONS
+    helpers = {"_lookup": _lookup, "_arg": _arg, "_pooled": _pooled, "_plain": _plain, "_text": _text}
+    specials = {"$choice": {"$weights"}, "$case": {"$default"}, "$maybe": {"$chance"}, "$repeat": {"$min", "$max"},
+                "$pick": {"$weight_by", "$weights"}}
+
+    def name(self, compiler: Compiler, name: str, optional: bool, where: str) -> str:
+        return f"_lookup(env, {name!r}, {where!r}{', True' if optional else ''})"
+
+    def argument(self, compiler: Compiler, text: str, where: str) -> str:
+        return f"_arg(env, {text!r})"
+
+    def variable(self, compiler: Compiler, name: str, value: str, may_omit: bool, where: str) -> None:
+        compiler.emit(f"if {value} is not OMIT: env[{name!r}] = {value}" if may_omit else f"env[{name!r}] = {value}")
+
+    def faker(self, compiler: Compiler, method: str, args: list[str], where: str) -> str:
+        if not callable(getattr(_checking_faker(), method, None)):
+            raise TemplateError(f"{where}: Faker has no {method}()")
+        return f"_pooled(env, {method!r}, ({''.join(a + ', ' for a in compiler.arguments(args, where))}))"
+
+    def member(self, value: str) -> str:
+        return f"_plain({value})"
+
+    def text(self, value: str) -> str:
+        return f"_text({value})"
+
+    def known_functions(self) -> str:
+        return f"functions: faker.<method>, {', '.join(self.functions)}, or a member made before"
+
+    def special(self, compiler: Compiler, head: str, template: dict, where: str) -> tuple[str, bool]:
+        """The random choices; each draws from the seeded generator exactly as it always has,
+        so a seed keeps making the same data."""
+        rng = "env.fake.rng"
+        if head == "$choice":
+            options = template["$choice"]
+            if not isinstance(options, list) or not options:
+                raise TemplateError(f"{where}: $choice must be a non-empty list")
+            weights = template.get("$weights")
+            if weights is not None and (not isinstance(weights, list) or len(weights) != len(options)):
+                raise TemplateError(f"{where}: $weights must list one weight per choice")
+            chosen = compiler.local(f"{rng}.choices({compiler.constant(range(len(options)))}, "
+                                    f"weights={compiler.literal(weights)})[0]")
+            if all(fixed(option) for option in options):  # a table: one line
+                return f"{compiler.constant(options)}[{chosen}]", False
+            return compiler.choose([(f"{chosen} == {index}", option, at(at(where, "$choice"), index))
+                                    for index, option in enumerate(options[:-1])], options[-1],
+                                   at(at(where, "$choice"), len(options) - 1))
+        if head == "$maybe":
+            chance = compiler.constant(float(template.get("$chance", 0.5)))
+            return compiler.choose([(f"{rng}.random() < {chance}", template["$maybe"], at(where, "$maybe"))],
+                                   OMIT, where)
+        if head == "$repeat":
+            low, high = int(template.get("$min", 0)), int(template.get("$max", 3))
+            made = compiler.local("[]")
+            compiler.emit(f"for _ in range({rng}.randint({low}, {high})):")
+            compiler.depth += 1
+            item, may_omit = compiler.value(template["$repeat"], at(where, "$repeat"))
+            compiler.emit(f"if {item} is not OMIT: {made}.append({item})" if may_omit else f"{made}.append({item})")
+            compiler.depth -= 1
+            return made, False
+        return compiler.local(f"{compiler.constant(_compile_pick(template, where))}(env)"), False
+
+
+GENERATING = Generating()
+
+
 # --- making entities ------------------------------------------------------------------------
 class EntityTemplate:
     """A collection's compiled ``generate`` template."""
@@ -311,7 +230,11 @@ class EntityTemplate:
     def __init__(self, template: dict, where: str, references: dict[str, str], key: str, required=()):
         if not isinstance(template, dict):
             raise TemplateError(f"{where}: generate must be a mapping of members")
-        self.members = [(str(name), compile_template(node, f"{where}.{name}")) for name, node in template.items()]
+        compiler = Compiler(GENERATING)  # one module for all members: one compile() at start-up
+        for index, (name, node) in enumerate(template.items()):
+            compiler.function(f"member_{index}", node, f"{where}.{name}")
+        built = compiler.build()
+        self.members = [(str(name), built[f"member_{index}"]) for index, name in enumerate(template)]
         self.references, self.key = references, key
         # A required reference the template does not make is one of the stored parents.
         named = {name for name, _ in self.members}

@@ -23,6 +23,7 @@ from .data import spec_dir as shipped_spec_dir
 from .routing import Router
 from .journal import Masking
 from .spec import ApiSpec, SpecError, load_spec, readable_inside_sensitive, secret_names
+from .views import compile_views
 
 
 
@@ -112,6 +113,7 @@ def mount(spec: ApiSpec, generic: bool = False) -> MountedApi:
         raise SpecError(f"{spec.source.name}: no handler in behaviors/{spec.api_id}.py for {missing}")
     if extra:
         raise SpecError(f"behaviors/{spec.api_id}.py handles operations not in the spec: {extra}")
+    behavior.views = compile_views(spec, behavior.view_filters)  # after the engine inferred its collections
     return MountedApi(spec=spec, router=Router(spec), behavior=behavior)
 
 

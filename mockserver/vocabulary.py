@@ -122,6 +122,27 @@ def _order(value: Any) -> str:
     return "" if isinstance(value.get("descending", False), bool) else "descending must be true or false"
 
 
+VIEW_KEYS = {"collection", "show"}
+
+
+def _views(value: Any) -> str:
+    if not isinstance(value, dict) or not value:
+        return "must map view names to views ({collection, show})"
+    for name, view in value.items():
+        if not isinstance(view, dict) or not isinstance(view.get("show"), dict):
+            return f"{name}: must be a mapping with show (the template of the shown object) and its collection"
+        unknown = sorted(set(view) - VIEW_KEYS)
+        if unknown:
+            return f"{name}: unknown key(s) {unknown}; a view takes {', '.join(sorted(VIEW_KEYS))}"
+        if "collection" in view and not isinstance(view["collection"], str):
+            return f"{name}: collection must be the name of a collection"
+    return ""
+
+
+def _view_name(value: Any) -> str:
+    return "" if isinstance(value, str) and value else f"must name a view of x-mock-views, not {value!r}"
+
+
 # x-mock-errors: each generic situation and the placeholders its message and headers may use.
 SITUATIONS = {"unauthenticated": set(), "refused": set(), "route_not_found": {"method", "path", "mount"},
               "method_not_allowed": {"method", "allowed", "path"}, "bad_path": {"operation"},
@@ -257,6 +278,8 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "x-mock-validation": ((OPERATION,), _one_of("handler")),
     "x-mock-paging": ((OPERATION,), _paging),
     "x-mock-order": ((OPERATION,), _order),
+    "x-mock-views": ((ROOT,), _views),
+    "x-mock-view": ((OPERATION,), _view_name),
     "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),
     "x-mock-secret": ((SCHEMA,), _boolean),
     "x-mock-sensitive": ((SCHEMA,), _boolean),

@@ -226,9 +226,7 @@ class Behavior(ApiBehavior):
     @handles("listCredentialAccess")
     def list_access(self, ctx: OperationContext) -> Reply:
         project = self._project(ctx)
-        credential = self._credential(ctx, project)
-        result = [dict(item) for item in credential.get("access") or ()]
-        return Reply(200, {"status": "SUCCESS", "resultList": result, "resultCount": len(result)})
+        return Reply(200, self.shown(ctx, self._credential(ctx, project)))  # x-mock-view: access
 
     @handles("grantCredentialAccess")
     def grant_access(self, ctx: OperationContext) -> Reply:

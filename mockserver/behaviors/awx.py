@@ -42,8 +42,11 @@ the notes or AWX/DRF itself):
   required) and deletes; ``inputs`` sent on update replace the stored ones, a secret sent
   as ``$encrypted$`` keeps its stored value, a new ``credential_type`` re-checks the
   inputs; a rejected update changes nothing and ``modified`` only moves forward;
-Lists (DRF's page links, order by name) and lookups (404 "Not found.") are declared in the
-spec (``x-mock-paging``, ``x-mock-order``, ``x-mock-names``); generated data too.
+Lists (DRF's page links, order by name), lookups (404 "Not found.") and how a credential
+or a credential type is shown (the serializers: links, summaries, ``kind``, ``cloud``, who
+may edit a custom type) are declared in the spec (``x-mock-paging``, ``x-mock-order``,
+``x-mock-names``, ``x-mock-views``); generated data too. Showing secret inputs as
+``$encrypted$`` is this module's view filter, ``display_inputs``.
 """
 
 from __future__ import annotations
@@ -185,6 +188,9 @@ class Behavior(ApiBehavior):
     """AWX's user-credential endpoints and the credential types they refer to."""
 
     api_id = "awx"
+    # [awx] What a template cannot say: which inputs the credential type encrypts
+    # (``"{inputs|display_inputs:credential_type.inputs}"`` in the spec's credential view).
+    view_filters = {"display_inputs": lambda inputs, fields: display_inputs({"inputs": fields}, inputs)}
 
     # --- DRF's error format -----------------------------------------------------------------
     def error_body(self, status: int, message: str, **extra) -> dict:
@@ -299,82 +305,12 @@ class Behavior(ApiBehavior):
             raise self.invalid({NON_FIELD: [message]})
         return body
 
-    # --- rendering ----------------------------------------------------------------------------
-    def render_credential(self, ctx: OperationContext, credential: dict) -> dict:
-        """A credential as AWX's CredentialSerializer shows it."""
-        users, types = ctx.data["users"], ctx.data["credential_types"]
-        credential_type = types.get(credential["credential_type"]) or {}
-        owner = users.get(credential.get("user"))
-        creator = users.get(credential.get("created_by"))
-        modifier = users.get(credential.get("modified_by", credential.get("created_by")))
-        base = f"/api/v2/credentials/{credential['id']}/"
-        related: dict[str, str] = {}
-        if creator is not None:
-            related["created_by"] = ctx.link(f"/api/v2/users/{creator['id']}/")
-        if modifier is not None:
-            related["modified_by"] = ctx.link(f"/api/v2/users/{modifier['id']}/")
-        for name in ("activity_stream", "access_list", "object_roles", "owner_users", "owner_teams", "copy",
-                     "input_sources"):
-            related[name] = ctx.link(f"{base}{name}/")
-        related["credential_type"] = ctx.link(f"/api/v2/credential_types/{credential['credential_type']}/")
-        if owner is not None:
-            related["user"] = ctx.link(f"/api/v2/users/{owner['id']}/")
-        summary: dict[str, Any] = {"credential_type": {
-            "id": credential["credential_type"], "name": credential_type.get("name", ""),
-            "description": credential_type.get("description", "")}}
-        if creator is not None:
-            summary["created_by"] = user_summary(creator)
-        if modifier is not None:
-            summary["modified_by"] = user_summary(modifier)
-        summary["user_capabilities"] = {"edit": True, "delete": True, "copy": True, "use": True}
-        summary["owners"] = [owner_summary(ctx, owner)] if owner is not None else []
-        return {
-            "id": credential["id"],
-            "type": "credential",
-            "url": ctx.link(base),
-            "related": related,
-            "summary_fields": summary,
-            "created": credential["created"],
-            "modified": credential["modified"],
-            "name": credential["name"],
-            "description": credential["description"],
-            "credential_type": credential["credential_type"],
-            "managed": False,
-            "inputs": display_inputs(credential_type, credential["inputs"]),
-            "kind": credential_type.get("namespace"),
-            "cloud": credential_type.get("kind") == "cloud",
-            "kubernetes": credential_type.get("kind") == "kubernetes",
-        }
-
-    def render_credential_type(self, ctx: OperationContext, credential_type: dict) -> dict:
-        """A credential type as AWX's CredentialTypeSerializer shows it."""
-        base = f"/api/v2/credential_types/{credential_type['id']}/"
-        managed = bool(credential_type.get("managed"))
-        editable = not managed and (ctx.principal is None or ctx.principal.admin)  # [awx] superusers only
-        return {
-            "id": credential_type["id"],
-            "type": "credential_type",
-            "url": ctx.link(base),
-            "related": {"credentials": ctx.link(f"{base}credentials/"),
-                        "activity_stream": ctx.link(f"{base}activity_stream/")},
-            "summary_fields": {"user_capabilities": {"edit": editable, "delete": editable}},
-            "created": credential_type["created"],
-            "modified": credential_type["modified"],
-            "name": credential_type["name"],
-            "description": credential_type["description"],
-            "kind": credential_type["kind"],
-            "namespace": credential_type["namespace"],
-            "managed": managed,
-            "inputs": credential_type["inputs"],
-            "injectors": credential_type["injectors"],
-        }
-
     # --- user credentials -------------------------------------------------------------------
     @handles("listUserCredentials")
     def list_user_credentials(self, ctx: OperationContext) -> Reply:
         user = self._path_entity(ctx)
         self._require_self(ctx, user)
-        return self.listing(ctx, "credentials", ("user", user["id"]), lambda c: self.render_credential(ctx, c))
+        return self.listing(ctx, "credentials", ("user", user["id"]))
 
     @handles("createUserCredential")
     def create_user_credential(self, ctx: OperationContext) -> Reply:
@@ -399,8 +335,8 @@ class Behavior(ApiBehavior):
             "created_by": self._acting_id(ctx),
             "modified_by": self._acting_id(ctx),
         })
-        rendered = self.render_credential(ctx, stored)
-        return Reply(201, rendered, {"Location": rendered["url"]})
+        shown = self.shown(ctx, stored)
+        return Reply(201, shown, {"Location": shown["url"]})
 
     def inputs_invalid(self, error: InputsError) -> ApiError:
         """A 400 ``{"inputs": ...}`` for inputs the credential type refuses."""
@@ -444,7 +380,7 @@ class Behavior(ApiBehavior):
     def get_credential(self, ctx: OperationContext) -> Reply:
         credential = self._path_entity(ctx)
         self._require_owner(ctx, credential)
-        return Reply(200, self.render_credential(ctx, credential))
+        return Reply(200, self.shown(ctx, credential))
 
     @handles("updateCredential")
     def update_credential(self, ctx: OperationContext) -> Reply:
@@ -490,16 +426,16 @@ class Behavior(ApiBehavior):
             "modified": later_than(ctx.now(), credential["modified"]),
             "modified_by": self._acting_id(ctx),
         })
-        return Reply(200, self.render_credential(ctx, stored))
+        return Reply(200, self.shown(ctx, stored))
 
     # --- credential types -------------------------------------------------------------------
     @handles("listCredentialTypes")
     def list_credential_types(self, ctx: OperationContext) -> Reply:
-        return self.listing(ctx, "credential_types", view=lambda t: self.render_credential_type(ctx, t))
+        return self.listing(ctx, "credential_types")
 
     @handles("getCredentialType")
     def get_credential_type(self, ctx: OperationContext) -> Reply:
-        return Reply(200, self.render_credential_type(ctx, self._path_entity(ctx)))
+        return Reply(200, self.shown(ctx, self._path_entity(ctx)))
 
     # --- data -------------------------------------------------------------------------------
     def fake_entity(self, collection: str, fake: Fake, data: ApiData, given: dict | None = None) -> dict:
@@ -568,16 +504,3 @@ def acting_user(grant, data: ApiData) -> dict | None:
     if text.isdigit():
         return users.get(int(text))
     return users.find(username=text)
-
-
-def user_summary(user: dict) -> dict:
-    """A user as ``summary_fields.created_by`` shows it."""
-    return {"id": user["id"], "username": user["username"], "first_name": user["first_name"],
-            "last_name": user["last_name"]}
-
-
-def owner_summary(ctx: OperationContext, user: dict) -> dict:
-    """A user as ``summary_fields.owners`` shows it (description: first and last name)."""
-    return {"id": user["id"], "type": "user", "name": user["username"],
-            "description": " ".join([user["first_name"], user["last_name"]]),
-            "url": ctx.link(f"/api/v2/users/{user['id']}/")}

@@ -154,6 +154,8 @@ class ApiBehavior:
     api_id = ""
     spec = None  # the API's ApiSpec, set when the API is mounted (see registry.mount)
     hidden: frozenset = frozenset()  # members never shown, whatever a response schema says
+    views: dict = {}  # operationId -> its declared view (x-mock-view), compiled at mount (mockserver.views)
+    view_filters: dict = {}  # filters this API's views may use besides the shared ones: a true quirk each
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
@@ -369,12 +371,14 @@ class ApiBehavior:
                 view: Callable[[dict], Any] | None = None) -> Reply:
         """The operation's list of `collection` (the rows whose ``where[0]`` is ``where[1]``),
         ordered, paged and wrapped as it declares (`mockserver.paging`); each row shown by
-        `view`, else through the documented response's item schema."""
+        `view`, else by the operation's declared view, else through the documented
+        response's item schema."""
         from .. import paging
         from ..crud.infer import list_items_member, success_status
         from ..crud.shapes import project
 
         status = success_status(ctx.operation)
+        view = view or self.declared_view(ctx)
         if view is None:
             response = ctx.operation.responses.get(str(status))
             item_schema = list_items_member(response.schema if response else None)[1]
@@ -384,13 +388,22 @@ class ApiBehavior:
         return Reply(status, paging.body_of(declared, [view(row) for row in rows], values))
 
     def shown(self, ctx: OperationContext, entity: dict) -> Any:
-        """An entity as the operation's documented success response shows it: what that
-        schema does not list, or marks ``writeOnly``, stays in the mock."""
+        """An entity as the operation shows it: by its declared view (``x-mock-view``), else
+        through the documented success response's schema (what that schema does not list,
+        or marks ``writeOnly``, stays in the mock)."""
+        view = self.views.get(ctx.operation.operation_id)
+        if view is not None:
+            return view.bind(ctx)(entity)
         from ..crud.infer import success_status
         from ..crud.shapes import project
 
         response = ctx.operation.responses.get(str(success_status(ctx.operation)))
         return project(entity, response.schema if response else None, self.hidden)
+
+    def declared_view(self, ctx: OperationContext) -> Callable[[dict], Any] | None:
+        """The operation's declared view (``x-mock-view``) for this request, if it has one."""
+        view = self.views.get(ctx.operation.operation_id)
+        return None if view is None else view.bind(ctx)
 
     def invalid_query(self, problems: list[tuple[str, str]]) -> ApiError:
         """A 400 for query parameters the schema accepts but the list cannot use (an

@@ -22,9 +22,10 @@ What no schema can say, from the document, api-notes.md and the mock's own choic
   the stored ``createdAt`` wins, ``updatedAt`` moves strictly forward (1 ms past the old
   value when the clock has not moved on), ``type`` may change; ``usages`` and ``errors`` in
   the body are ignored, and the stored ``errors`` are dropped (the new data is unvalidated);
-- ``usages`` appear in GET one and in the list, not in create / PUT answers; ``errors``
-  appear when stored (in the list only when non-empty: "defined if the credential is
-  invalid"); ``authSchemeType`` is derived from ``type`` unless a fixture sets it.
+- how a credential is shown is declared (``x-mock-views``): ``usages`` in GET one and in
+  the list, not in create / PUT answers; ``errors`` when stored (in the list only when
+  non-empty: "defined if the credential is invalid"); ``authSchemeType`` derived from
+  ``type`` unless a fixture sets it; secrets through this module's ``redacted`` filter.
 
 Order of checks for writes: schema (400) → stateless rules: id mismatch, placeholder on
 create, base64 (400) → organisation / credential (404) → placeholders that need the stored
@@ -45,36 +46,12 @@ from .base import ApiBehavior, OperationContext, Principal, handles
 
 REDACTED = "<redacted>"
 SECRET_KEYS = ("value", "valueBase64", "password", "clientSecret", "accessToken", "refreshToken")
-AUTH_SCHEME_OF = {"none": "none", "string": "api-key", "binary": "api-key", "basic-auth": "basic-auth",
-                  "oauth2-client": "oauth2", "oauth2-token": "oauth2"}
 ONE_MS = timedelta(milliseconds=1)
 
 
-# --- views: what the API answers ------------------------------------------------------
 def redact(data: dict) -> dict:
-    """A copy of `data` with every secret replaced by the placeholder."""
+    """A copy of `data` with every secret replaced by the placeholder (the views' ``redacted``)."""
     return {key: (REDACTED if key in SECRET_KEYS else value) for key, value in data.items()}
-
-
-def credential_view(entity: dict, *, with_usages: bool) -> dict:
-    """A credential as create, get and PUT answer it (secrets redacted)."""
-    out = {"id": entity["id"], "type": entity["type"], "name": entity["name"]}
-    if with_usages:
-        out["usages"] = list(entity.get("usages") or [])
-    if "errors" in entity:
-        out["errors"] = list(entity["errors"])
-    out.update(data=redact(entity["data"]), createdAt=entity["createdAt"], updatedAt=entity["updatedAt"])
-    return out
-
-
-def summary_view(entity: dict) -> dict:
-    """A credential as the list shows it: no data; errors only when it is invalid."""
-    out = {"id": entity["id"], "type": entity["type"], "name": entity["name"],
-           "authSchemeType": entity.get("authSchemeType") or AUTH_SCHEME_OF[entity["type"]],
-           "usages": list(entity.get("usages") or [])}
-    if entity.get("errors"):
-        out["errors"] = list(entity["errors"])
-    return out
 
 
 # --- time ---------------------------------------------------------------------------------
@@ -133,6 +110,7 @@ class Behavior(ApiBehavior):
     """Versori Connect credential endpoints."""
 
     api_id = "versori"
+    view_filters = {"redacted": lambda data: redact(data)}  # (looked up when called: a test replaces redact)
 
     def principal_for(self, grant, data: ApiData) -> Principal:
         """A declared token: ``admin`` sees every organisation, ``user`` its scope's ULIDs."""
@@ -149,7 +127,7 @@ class Behavior(ApiBehavior):
     @handles("ListCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:
         organisation = ctx.named("organisation_id")
-        return self.listing(ctx, "credentials", ("organisationId", organisation["id"]), summary_view)
+        return self.listing(ctx, "credentials", ("organisationId", organisation["id"]))
 
     # --- create ---------------------------------------------------------------------------------
     @handles("CreateCredential")
@@ -167,12 +145,12 @@ class Behavior(ApiBehavior):
             "type": body["type"], "name": body["name"], "data": dict(body["data"]),
             "createdAt": stamp, "updatedAt": stamp, "usages": [],
         })
-        return Reply(201, credential_view(stored, with_usages=False))
+        return Reply(201, self.shown(ctx, stored))
 
     # --- get ------------------------------------------------------------------------------------
     @handles("GetCredential")
     def get_credential(self, ctx: OperationContext) -> Reply:
-        return Reply(200, credential_view(ctx.named("credential_id"), with_usages=True))
+        return Reply(200, self.shown(ctx, ctx.named("credential_id")))
 
     # --- update -----------------------------------------------------------------------------------
     @handles("UpdateCredential")
@@ -195,7 +173,7 @@ class Behavior(ApiBehavior):
         if body["type"] != current["type"]:
             updated.pop("authSchemeType", None)  # a fixture's override was for the old type
         stored = ctx.data["credentials"].put(updated)
-        return Reply(200, credential_view(stored, with_usages=False))
+        return Reply(200, self.shown(ctx, stored))
 
     # --- delete -----------------------------------------------------------------------------------
     @handles("DeleteCredential")

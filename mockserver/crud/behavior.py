@@ -179,7 +179,8 @@ class CrudBehavior(ApiBehavior):
         status = success_status(op)
         response = op.responses.get(str(status))
         member, item_schema = list_items_member(response.schema if response else None)
-        shown = [project(row, item_schema, self.hidden) for row in page]
+        show = self.declared_view(ctx) or (lambda row: project(row, item_schema, self.hidden))
+        shown = [show(row) for row in page]
         body = envelope(response.schema if response else None, member, shown, total=len(rows),
                         next_cursor=cursor, page_number=page_number, size=size)
         return Reply(status, self._filled(body, response, ctx))
@@ -244,7 +245,7 @@ class CrudBehavior(ApiBehavior):
         parent = self._parent_value(ctx, plan)
         body = ctx.body if isinstance(ctx.body, dict) else {}
         entity = self._complete(resource, body, parent, ctx.fake, ctx.data)
-        self._check_result(op, entity)
+        self._check_result(ctx, op, entity)
         try:
             stored = ctx.data[resource.name].add(entity)
         except DuplicateKeyError:
@@ -259,7 +260,7 @@ class CrudBehavior(ApiBehavior):
         old = self._find(ctx, plan)
         body = ctx.body if isinstance(ctx.body, dict) else {}
         fresh = self._complete(resource, body, old.get(resource.parent_field), ctx.fake, ctx.data, old=old)
-        self._check_result(op, fresh)
+        self._check_result(ctx, op, fresh)
         return self._entity_reply(op, ctx.data[resource.name].put(fresh), ctx, resource, plan)
 
     def _update(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
@@ -268,16 +269,16 @@ class CrudBehavior(ApiBehavior):
         body = ctx.body if isinstance(ctx.body, dict) else {}
         merged = _merge_patch(old, body, resource.item_schema)
         fresh = self._complete(resource, merged, old.get(resource.parent_field), ctx.fake, ctx.data, old=old)
-        self._check_result(op, fresh)
+        self._check_result(ctx, op, fresh)
         return self._entity_reply(op, ctx.data[resource.name].put(fresh), ctx, resource, plan)
 
-    def _check_result(self, op: Operation, entity: dict) -> None:
+    def _check_result(self, ctx: OperationContext, op: Operation, entity: dict) -> None:
         """A change whose result the documented response would not allow (a PATCH that
         removes a required member) is the client's 400, never an invalid answer."""
         response = op.responses.get(str(success_status(op)))
         if response is None or response.validator is None:
             return
-        shown = project(entity, response.schema, self.hidden)
+        shown = self.shown(ctx, entity)
         if not response.validator.is_valid(shown):
             problems = schema_violations(response.validator, shown, "body")
             raise self._input_error(op, f"the result would be invalid: {problems[0].field or 'body'}: "
@@ -291,7 +292,7 @@ class CrudBehavior(ApiBehavior):
         response = op.responses.get(str(status))
         if response is None or response.schema is None:
             return Reply(status, None)
-        return Reply(status, self._filled(project(entity, response.schema, self.hidden), response, ctx))
+        return Reply(status, self._filled(self.shown(ctx, entity), response, ctx))
 
     # --- the parts handlers share ---------------------------------------------------------
     def _parent_value(self, ctx: OperationContext, plan: Plan) -> Any:
@@ -339,7 +340,7 @@ class CrudBehavior(ApiBehavior):
             headers["Location"] = ctx.link(_item_link(resource, entity, ctx))
         if response is None or response.schema is None:
             return Reply(status, None, headers)
-        return Reply(status, self._filled(project(entity, response.schema, self.hidden), response, ctx), headers)
+        return Reply(status, self._filled(self.shown(ctx, entity), response, ctx), headers)
 
     def _remove_with_children(self, data: ApiData, resource: Resource, key: Any) -> None:
         data[resource.name].remove(key)
