@@ -21,6 +21,8 @@ import json
 from functools import cache
 from typing import Any
 
+import orjson
+
 BRANCH_ERRORS = 51  # per oneOf/anyOf branch: one more than validation.MAX_VIOLATIONS
 BOUNDED_KEYWORDS = ("oneOf", "anyOf")  # their messages are written here, values already short
 VALUE_CHARS = 120  # a value shown in a message is cut to about this many characters
@@ -57,6 +59,12 @@ def _json_start(value: Any, limit: int) -> tuple[str, bool]:
 
     The encoder's pure-Python path yields the text piece by piece, so it stops early.
     """
+    try:  # most values are small: the C encoder writes them at once (its pure-Python path,
+        # below, leaves reference cycles for the garbage collector on every call)
+        if len(orjson.dumps(value)) <= limit:
+            return json.dumps(value, ensure_ascii=False, allow_nan=False), False
+    except (orjson.JSONEncodeError, TypeError, ValueError):
+        pass  # an integer past 64 bits, NaN ...: the careful path says what it can
     pieces, size = [], 0
     try:
         for piece in _ENCODER.iterencode(value):

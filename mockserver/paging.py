@@ -36,8 +36,11 @@ from .validation import Violation
 STYLES = ("pages", "links", "cursor", "none")
 
 
-class IndexedRows(Sequence):
-    """The entities whose indexed `field` equals `value`, in stored order, read by the page."""
+class IndexedRows:
+    """The entities whose indexed `field` equals `value`, in stored order, read by the page
+    (only ``len`` and slices: a page is all a list reads)."""
+
+    __slots__ = ("_collection", "_field", "_value", "_count")
 
     def __init__(self, collection, field: str, value: Any):
         self._collection, self._field, self._value = collection, field, value
@@ -46,9 +49,7 @@ class IndexedRows(Sequence):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, where):
-        if not isinstance(where, slice):
-            raise TypeError("read a page with a slice")
+    def __getitem__(self, where: slice) -> list:
         start, stop, _ = where.indices(self._count)
         return self._collection.page_where(self._field, self._value, start, max(0, stop - start))
 

@@ -173,7 +173,11 @@ def _message(error, big: bool, secret: bool) -> str:
     whole (see `_too_big_to_quote`).
     """
     if secret:  # whichever way the message quotes the value (whole, or briefly), it goes
-        for quoted in (_repr_or_none(error.instance), short_value(error.instance)):
+        # jsonschema quotes a value as repr() writes it; a brief quote (bounded_schema: its own
+        # keywords, and long values) as short_value() does.
+        quotes = (_repr_or_none, short_value) if big or error.validator in BOUNDED_KEYWORDS else (_repr_or_none,)
+        for quote in quotes:
+            quoted = quote(error.instance)
             if quoted and error.message.startswith(quoted):
                 return "'<secret>'" + error.message[len(quoted):]
         if len(error.message) > LONG_MESSAGE:

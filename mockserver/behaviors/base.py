@@ -89,22 +89,64 @@ def fill_template(template: Any, values: dict) -> Any:
     """A copy of a body template with its ``{name}`` placeholders filled: a string that is
     one placeholder takes the value as it is (``"{status}"`` -> 404), others are formatted.
     A member written ``"{name?}"`` is left out when the value is missing, null or empty."""
+    return _filler(template)(values)
+
+
+_FILLERS: dict[int, tuple[Any, Callable[[dict], Any]]] = {}
+
+
+def _filler(template: Any) -> Callable[[dict], Any]:
+    """`fill_template` for one template, worked out once (every list and every error fills
+    the same few templates; keyed by identity, the template kept so its id stays its)."""
+    known = _FILLERS.get(id(template))
+    if known is not None and known[0] is template:
+        return known[1]
+    if len(_FILLERS) > 10_000:
+        _FILLERS.clear()
+    made = _make_filler(template)
+    _FILLERS[id(template)] = (template, made)
+    return made
+
+
+def _make_filler(template: Any) -> Callable[[dict], Any]:
     if isinstance(template, dict):
-        filled = {}
+        members = []
         for key, value in template.items():
             optional = isinstance(value, str) and value.startswith("{") and value.endswith("?}")
-            if optional and values.get(value[1:-2]) in (None, [], ""):
-                continue
-            filled[key] = fill_template(value[:-2] + "}" if optional else value, values)
-        return filled
+            members.append((key, value[1:-2] if optional else None, _make_filler(value[:-2] + "}" if optional
+                                                                             else value)))
+
+        def fill_object(values: dict) -> dict:
+            return {key: fill(values) for key, optional, fill in members
+                    if optional is None or values.get(optional) not in (None, [], "")}
+        return fill_object
     if isinstance(template, list):
-        return [fill_template(item, values) for item in template]
+        items = [_make_filler(item) for item in template]
+        return lambda values: [fill(values) for fill in items]
     if isinstance(template, str):
         whole = template[1:-1] if template.startswith("{") and template.endswith("}") else None
-        if whole is not None and whole in values:
-            return values[whole]
-        return template.format_map(_Known(values))
-    return template
+        if "{" not in template and "}" not in template:
+            return lambda values: template
+
+        def fill_text(values: dict) -> Any:
+            if whole is not None and whole in values:
+                return values[whole]
+            return template.format_map(_Known(values))
+        return fill_text
+    return lambda values: template
+
+
+def _paging():
+    """mockserver.paging (it imports this module: imported on first use, then kept)."""
+    global _PAGING
+    if _PAGING is None:
+        from .. import paging as module
+
+        _PAGING = module
+    return _PAGING
+
+
+_PAGING = None
 
 
 def fields_of(violations) -> list[dict]:
@@ -373,19 +415,26 @@ class ApiBehavior:
         ordered, paged and wrapped as it declares (`mockserver.paging`); each row shown by
         `view`, else by the operation's declared view, else through the documented
         response's item schema."""
-        from .. import paging
-        from ..crud.infer import list_items_member, success_status
-        from ..crud.shapes import project
-
-        status = success_status(ctx.operation)
-        view = view or self.declared_view(ctx)
-        if view is None:
-            response = ctx.operation.responses.get(str(status))
-            item_schema = list_items_member(response.schema if response else None)[1]
-            view = lambda row: project(row, item_schema, self.hidden)  # noqa: E731
+        status, projected = self._list_shape(ctx.operation)
+        view = view or self.declared_view(ctx) or projected
+        paging = _paging()
         rows, values = paging.page(self, ctx, ctx.data[collection], where)
         declared = ctx.operation.extensions.get("x-mock-paging") or {}
         return Reply(status, paging.body_of(declared, [view(row) for row in rows], values))
+
+    def _list_shape(self, operation: Operation) -> tuple[int, Callable[[dict], Any]]:
+        """(success status, a row as the documented list's item schema shows it) of a list
+        operation, worked out once."""
+        known = self.__dict__.setdefault("_list_shapes", {}).get(operation.operation_id)
+        if known is None:
+            from ..crud.infer import list_items_member, success_status
+            from ..crud.shapes import projector
+
+            status = success_status(operation)
+            response = operation.responses.get(str(status))
+            item_schema = list_items_member(response.schema if response else None)[1]
+            known = self._list_shapes[operation.operation_id] = (status, projector(item_schema, self.hidden))
+        return known
 
     def shown(self, ctx: OperationContext, entity: dict) -> Any:
         """An entity as the operation shows it: by its declared view (``x-mock-view``), else

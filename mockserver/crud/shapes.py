@@ -28,33 +28,123 @@ STATUS_MEMBERS = ("status", "code", "status_code", "statusCode", "httpStatus")
 def project(value: Any, schema: Any, hidden: frozenset = frozenset()) -> Any:
     """`value` as `schema` shows it (see the module docstring). Members named in `hidden`
     (the API's ``writeOnly`` ones) never show, even through a free-form schema."""
+    return projector(schema, hidden)(value)
+
+
+_PROJECTORS: dict[tuple[int, frozenset], tuple[Any, Callable[[Any], Any]]] = {}
+_SKIP = object()  # a writeOnly member: never shown
+
+
+def projector(schema: Any, hidden: frozenset = frozenset()) -> Callable[[Any], Any]:
+    """`project` for one schema, worked out once: a list shows 25 rows, each through the
+    same schema, and reading the schema again per row and member cost more than the rest
+    of the answer. (Keyed by the schema's identity; the schema is kept, so its id stays its.)"""
+    key = (id(schema), hidden)
+    known = _PROJECTORS.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
+    if len(_PROJECTORS) > 10_000:  # specs loaded and dropped again and again (tests): start afresh
+        _PROJECTORS.clear()
+    made = _build(schema, hidden)
+    _PROJECTORS[key] = (schema, made)
+    return made
+
+
+def _without_hidden(value: Any, hidden: frozenset) -> Any:
     if isinstance(value, dict) and hidden:
-        value = {name: member for name, member in value.items() if name not in hidden}
-    if not isinstance(schema, dict):
-        return value
-    if isinstance(value, dict):
-        properties = properties_of(schema)
-        for branch in (schema.get("oneOf") or schema.get("anyOf") or ()):
-            if isinstance(branch, dict):
-                for name, sub in properties_of(branch).items():
-                    properties.setdefault(name, sub)
-        extra = schema.get("additionalProperties")
-        if not properties and extra in (None, True):
-            return {k: project(v, None, hidden) for k, v in value.items()}  # a free-form object shows all
-        shown = {}
-        for name, member in value.items():
-            sub = properties.get(name)
-            if isinstance(sub, dict):
-                if sub.get("writeOnly"):
-                    continue
-                shown[name] = project(member, sub, hidden)
-            elif sub is None and isinstance(extra, dict):
-                shown[name] = project(member, extra, hidden)
-        return shown
-    if isinstance(value, list):
-        items = schema.get("items")
-        return [project(item, items, hidden) for item in value]
+        return {name: member for name, member in value.items() if name not in hidden}
     return value
+
+
+def _build(schema: Any, hidden: frozenset) -> Callable[[Any], Any]:
+    if not isinstance(schema, dict):
+        return lambda value: _without_hidden(value, hidden)
+    properties = properties_of(schema)
+    for branch in (schema.get("oneOf") or schema.get("anyOf") or ()):
+        if isinstance(branch, dict):
+            for name, sub in properties_of(branch).items():
+                properties.setdefault(name, sub)
+    extra = schema.get("additionalProperties")
+    items = schema.get("items")
+    free = not properties and extra in (None, True)  # a free-form object shows all
+    members = {name: (_SKIP if sub.get("writeOnly") else _member(sub, hidden))
+               for name, sub in properties.items() if isinstance(sub, dict)}
+    others = _member(extra, hidden) if isinstance(extra, dict) else None
+    if not free and not hidden and others is None:
+        # The usual row: members picked by name in one comprehension; an object or list
+        # member (rare) then goes through its own schema.
+        shown_names = frozenset(name for name, how in members.items() if how is not _SKIP)
+        # Members whose schema allows no object or array need no second look.
+        nested = any(not _scalar(properties[name]) for name in shown_names)
+
+        def pick(value: Any) -> Any:
+            if isinstance(value, dict):
+                shown = {name: member for name, member in value.items() if name in shown_names}
+                if nested:
+                    for name, member in shown.items():
+                        if isinstance(member, (dict, list)):
+                            shown[name] = members[name](member)
+                return shown
+            if isinstance(value, list):
+                each = projector(items, hidden)
+                return [each(item) for item in value]
+            return value
+        return pick if nested else _flat_picker([n for n in members if n in shown_names], pick)
+
+    def show(value: Any) -> Any:
+        if isinstance(value, dict):
+            if hidden:
+                value = {name: member for name, member in value.items() if name not in hidden}
+            if free:
+                return {k: _without_hidden(v, hidden) for k, v in value.items()}
+            shown = {}
+            for name, member in value.items():
+                how = members.get(name, others if name not in properties else None)
+                if how is _SKIP or how is None:
+                    continue
+                shown[name] = how(member)
+            return shown
+        if isinstance(value, list):
+            each = projector(items, hidden)
+            return [each(item) for item in value]
+        return value
+    return show
+
+
+def _flat_picker(names: list[str], general: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A row of scalar members picked by name, as straight-line Python made once (a list
+    shows it per row: this is what a hand-written view costs); anything else: `general`."""
+    lines = ["def pick(value):", "    if value.__class__ is not dict:", "        return general(value)",
+             "    shown = {}"]
+    for name in names:  # in the schema's order, as the documented example shows them
+        lines += [f"    if {name!r} in value:", f"        shown[{name!r}] = value[{name!r}]"]
+    lines.append("    return shown")
+    scope: dict = {"general": general}
+    exec(compile("\n".join(lines), "<projection>", "exec"), scope)  # noqa: S102 - names are repr()-quoted
+    return scope["pick"]
+
+
+_SCALARS = {"string", "integer", "number", "boolean", "null"}
+
+
+def _scalar(schema: dict) -> bool:
+    """Does the schema allow only scalars (so a stored value under it is never projected)?"""
+    declared = schema.get("type")
+    kinds = {declared} if isinstance(declared, str) else set(declared) if isinstance(declared, list) else None
+    if kinds is not None:
+        return kinds <= _SCALARS
+    values = schema.get("enum", [schema["const"]] if "const" in schema else None)
+    return isinstance(values, list) and all(not isinstance(v, (dict, list)) for v in values)
+
+
+def _member(schema: dict, hidden: frozenset) -> Callable[[Any], Any]:
+    """How one member shows: as it is when it is no object or list (most are), else
+    through its schema."""
+    def show(value: Any) -> Any:
+        if isinstance(value, (dict, list)):
+            return projector(schema, hidden)(value)
+        return value
+    return show
 
 
 def envelope(schema: dict | None, member: str | None, page: list, *, total: int,
