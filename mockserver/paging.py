@@ -59,19 +59,36 @@ def page(behavior, ctx, collection, where: tuple[str, Any] | None) -> tuple[list
     rows whose ``where[0]`` member is ``where[1]`` (every row without `where`), ordered and
     paged as the operation declares."""
     declared = ctx.operation.extensions.get("x-mock-paging") or {}
-    rows, sort_key = _rows_of(collection, where, ctx.operation.extensions.get("x-mock-order"))
+    order = ctx.operation.extensions.get("x-mock-order")
     style, query = declared.get("style", "none"), ctx.query
+    if where is not None and order is None and style != "cursor":
+        # The usual list: a parent's children in stored order, read through its index by the page.
+        return _indexed_page(behavior, ctx, collection, where, declared, style)
+    rows, sort_key = _rows_of(collection, where, order)
     if style == "links":
         return _links_page(behavior, ctx, rows, declared)
     if style == "cursor":
         return _cursor_page(behavior, ctx, collection, rows, declared, sort_key)
-    if style == "pages" and query.get(declared.get("size", "size")) is not None:
-        size = query[declared.get("size", "size")]
-        number = query.get(declared.get("page", "page"), 1)
-        start = (number - 1) * size
-        return rows[start:start + size], {"page": number, "pages": math.ceil(len(rows) / size), "size": size,
-                                          "count": len(rows)}
-    return rows[0:len(rows)], {"page": 1, "pages": 1, "size": None, "count": len(rows)}
+    size = query.get(declared.get("size", "size")) if style == "pages" else None
+    if size is None:
+        return rows[0:len(rows)], {"page": 1, "pages": 1, "size": None, "count": len(rows)}
+    number = query.get(declared.get("page", "page"), 1)
+    start, count = (number - 1) * size, len(rows)
+    return rows[start:start + size], {"page": number, "pages": -(-count // size), "size": size, "count": count}
+
+
+def _indexed_page(behavior, ctx, collection, where: tuple[str, Any], declared: dict, style: str):
+    field, value = where
+    if style == "links":
+        return _links_page(behavior, ctx, IndexedRows(collection, field, value), declared)
+    count = collection.count_where(field, value)
+    size = ctx.query.get(declared.get("size", "size")) if style == "pages" else None
+    if size is None:
+        return collection.page_where(field, value, 0, count), {"page": 1, "pages": 1, "size": None, "count": count}
+    number = ctx.query.get(declared.get("page", "page"), 1)
+    start = (number - 1) * size
+    return (collection.page_where(field, value, start, size) if start < count else [],
+            {"page": number, "pages": -(-count // size), "size": size, "count": count})
 
 
 def _rows_of(collection, where: tuple[str, Any] | None, order: dict | None) -> tuple[Sequence, Callable | None]:

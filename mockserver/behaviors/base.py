@@ -110,16 +110,27 @@ def _filler(template: Any) -> Callable[[dict], Any]:
 
 def _make_filler(template: Any) -> Callable[[dict], Any]:
     if isinstance(template, dict):
-        members = []
-        for key, value in template.items():
+        # Straight-line code, made once: a list's envelope and every error fill one of these.
+        lines, scope = ["def fill(values):", "    out = {}"], {"EMPTY": (None, [], ""), "_Known": _Known}
+        for index, (key, value) in enumerate(template.items()):
             optional = isinstance(value, str) and value.startswith("{") and value.endswith("?}")
-            members.append((key, value[1:-2] if optional else None, _make_filler(value[:-2] + "}" if optional
-                                                                             else value)))
-
-        def fill_object(values: dict) -> dict:
-            return {key: fill(values) for key, optional, fill in members
-                    if optional is None or values.get(optional) not in (None, [], "")}
-        return fill_object
+            whole = value[1:-2] if optional else value[1:-1] if isinstance(value, str) and value[:1] == "{" \
+                and value[-1:] == "}" and "{" not in value[1:-1] and "}" not in value[1:-1] else None
+            if optional:
+                lines += [f"    v = values.get({whole!r})", "    if v not in EMPTY:", f"        out[{key!r}] = v"]
+            elif whole is not None:
+                scope[f"t{index}"] = value
+                lines.append(f"    out[{key!r}] = values[{whole!r}] if {whole!r} in values "
+                             f"else t{index}.format_map(_Known(values))")
+            elif not isinstance(value, (dict, list)) and not (isinstance(value, str) and ("{" in value or "}" in value)):
+                scope[f"c{index}"] = value  # a constant, as it is
+                lines.append(f"    out[{key!r}] = c{index}")
+            else:
+                scope[f"f{index}"] = _make_filler(value)
+                lines.append(f"    out[{key!r}] = f{index}(values)")
+        lines.append("    return out")
+        exec(compile("\n".join(lines), "<template>", "exec"), scope)  # noqa: S102 - keys are repr()-quoted
+        return scope["fill"]
     if isinstance(template, list):
         items = [_make_filler(item) for item in template]
         return lambda values: [fill(values) for fill in items]

@@ -89,7 +89,8 @@ def _build(schema: Any, hidden: frozenset) -> Callable[[Any], Any]:
                 each = projector(items, hidden)
                 return [each(item) for item in value]
             return value
-        return pick if nested else _flat_picker([n for n in members if n in shown_names], pick)
+        required = set(required_of(schema))
+        return pick if nested else _flat_picker([n for n in members if n in shown_names], required, pick)
 
     def show(value: Any) -> Any:
         if isinstance(value, dict):
@@ -111,12 +112,17 @@ def _build(schema: Any, hidden: frozenset) -> Callable[[Any], Any]:
     return show
 
 
-def _flat_picker(names: list[str], general: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _flat_picker(names: list[str], required: set[str], general: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A row of scalar members picked by name, as straight-line Python made once (a list
-    shows it per row: this is what a hand-written view costs); anything else: `general`."""
+    shows it per row: this is what a hand-written view costs); anything else: `general`.
+    The members the schema requires are read in one dict display (a row lacking one, which
+    the documented answer could not show anyway, goes the general way)."""
+    always = [name for name in names if name in required]
+    sometimes = [name for name in names if name not in required]
+    display = ", ".join(f"{name!r}: value[{name!r}]" for name in always)
     lines = ["def pick(value):", "    if value.__class__ is not dict:", "        return general(value)",
-             "    shown = {}"]
-    for name in names:  # in the schema's order, as the documented example shows them
+             "    try:", f"        shown = {{{display}}}", "    except KeyError:", "        return general(value)"]
+    for name in sometimes:
         lines += [f"    if {name!r} in value:", f"        shown[{name!r}] = value[{name!r}]"]
     lines.append("    return shown")
     scope: dict = {"general": general}
