@@ -198,7 +198,9 @@ class MockApp:
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,
             raw_request_body=request.body, content_type=request.content_type,
             raw_response_body=reply.body, response_bytes=response_bytes, response_headers=reply.headers,
-            violations=outcome.violations,
+            # As JSON objects: a Violation also holds the schema and the value it failed on (the
+            # body), which the journal must not keep alive (the collector would walk them all).
+            violations=[violation.as_dict() for violation in outcome.violations],
             fault=rule.as_dict() if rule is not None else None, unmatched=outcome.unmatched,
             masking=masking, credential_headers=credential_headers,
             response_masking=api.response_masking if api is not None else NO_MASKING,
