@@ -18,7 +18,7 @@ import orjson
 from . import cors
 from .timestamps import utcnow
 from .faults import FaultRule
-from .journal import NO_MASKING, Entry
+from .journal import MASK, NO_MASKING, Entry
 from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .registry import MountedApi
@@ -192,7 +192,8 @@ class MockApp:
         journal.record(Entry(
             # When the exchange ended, so entries (and `since=<time>` polls) stay in time order;
             # its arrival is `durationMs` earlier, a fault's wait included.
-            id=journal.next_id(), time=utcnow(), method=request.method, path=request.mount + request.path,
+            id=journal.next_id(), time=utcnow(), method=request.method,
+            path=request.mount + masked_path(outcome.operation, request.path),
             query=request.query, api=api.api_id if api is not None else None,
             operation=outcome.operation.operation_id if outcome.operation is not None else None,
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,
@@ -293,6 +294,23 @@ def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | N
     app = control_app(runtime)
     app.wsgi_app = MockApp(runtime, app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def masked_path(operation, path: str) -> str:
+    """The request path with the values of secret path parameters (``x-mock-secret`` or
+    ``writeOnly``: PDNS's session token in ``DELETE /sessions/{token}``) written as ***."""
+    if operation is None:
+        return path
+    secret = operation.__dict__.get("_secret_path_params")
+    if secret is None:
+        secret = frozenset(p.name for p in operation.parameters if p.location == "path"
+                           and (p.schema.get("x-mock-secret") or p.schema.get("writeOnly")))
+        object.__setattr__(operation, "_secret_path_params", secret)  # worked out once per operation
+    if not secret:
+        return path
+    template, segments = operation.path.split("/"), path.split("/")
+    return "/".join(MASK if index < len(template) and template[index][1:-1] in secret
+                    and template[index].startswith("{") else segment for index, segment in enumerate(segments))
 
 
 def violations_header(violations) -> str:

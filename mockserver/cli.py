@@ -66,15 +66,19 @@ def main() -> None:
 @click.option("--latency", metavar="MS[-MS]", help="Milliseconds added to every API request, e.g. 50-200.")
 @click.option("--admin-token", envvar="MOCKSERVER_ADMIN_TOKEN",
               help="Token the control API (/__mock/) requires; needed when binding beyond loopback.")
+@click.option("--session-timeout", default=3600, show_default=True, type=click.IntRange(1, 10**9), metavar="SECONDS",
+              help="Seconds a login stays valid (a PDNS Manager session from POST /sessions); then its token "
+                   "is refused as an invalid session.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
 def run(host, port, single_api, extra_specs, seed, fixtures, spec_dir, threads, state_file, journal_size,
-        journal_bytes, latency, admin_token, quiet):
+        journal_bytes, latency, admin_token, session_timeout, quiet):
     """Serve the APIs over HTTP until interrupted."""
     del threads  # accepted for old scripts only
     gc.disable()  # loading builds long-lived objects only: collecting meanwhile is wasted time
     try:
         app, port, base = _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir,
-                                         state_file, (journal_size, journal_bytes), latency, admin_token, quiet)
+                                         state_file, (journal_size, journal_bytes), latency, admin_token, quiet,
+                                         session_timeout)
     finally:
         gc.enable()
     # The loaded specs and data are long-lived: later collections need not walk them. (No
@@ -92,7 +96,7 @@ def run(host, port, single_api, extra_specs, seed, fixtures, spec_dir, threads, 
 
 
 def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir, state_file, journal, latency,
-                   admin_token, quiet):
+                   admin_token, quiet, session_timeout=3600):
     """Load everything `run` serves and check the port; (app, port, base URL). Prints the banner."""
     from .app import create_wsgi
     from .faults import FaultError, parse_latency
@@ -120,7 +124,7 @@ def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir
     config = MockConfig(spec_dir=spec_dir, single_api=single_api, extra_specs=list(extra_specs), seed=seed,
                         access_log=not quiet,
                         state_file=state_file, journal_size=journal[0], journal_bytes=journal[1], latency=window,
-                        admin_token=admin_token)
+                        admin_token=admin_token, session_timeout=float(session_timeout))
     if fixtures:
         config.fixtures = list(fixtures)
     try:

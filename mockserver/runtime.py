@@ -40,6 +40,7 @@ class MockConfig:
     journal_bytes: int = JOURNAL_BYTES  # ... holding at most this many bytes of bodies
     latency: tuple[float, float] | None = None  # milliseconds added to every API request
     admin_token: str | None = None  # required on the control API when set
+    session_timeout: float = 3600.0  # seconds a login (PDNS session, Apinizer token) stays valid
 
 
 class MockRuntime:
@@ -61,6 +62,8 @@ class MockRuntime:
         if self.state_file is not None and self.state_file.exists():
             self.start_documents = [self.state_file.read()]
         self.store = build_store(self.apis, self.start_documents, self.seed)
+        for api_id in self.store.api_ids():
+            self.store.api(api_id).settings["session_timeout"] = config.session_timeout
         self.pipeline = Pipeline(self.store, Fake(self.seed), max_body=config.max_body,
                                  check_responses=config.check_responses, on_change=self.persist)
         self.journal = Journal(config.journal_size, config.journal_bytes)

@@ -265,6 +265,7 @@ class ApiData(dict):
     def __init__(self, collections: dict, access=None):
         super().__init__(collections)
         self.access = access
+        self.settings: dict = {}  # the server's options a behaviour reads (session_timeout ...)
 
 
 class Store:
@@ -307,6 +308,8 @@ class Store:
                     else:
                         collection.ids.continue_from(previous.ids)
                     data[name].revision = self.revision
+                if isinstance(before, ApiData):
+                    data.settings = before.settings  # the server's options outlive its data
             self._apis = other._apis
             self.revision.bump()
 

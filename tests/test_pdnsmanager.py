@@ -5,6 +5,8 @@ Every response is also checked against the spec by the strict-mode app (see conf
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import violations
 
@@ -45,7 +47,42 @@ def test_session_issues_a_token_for_the_user(client):
     response = client.post(f"{BASE}/sessions", json={"username": "admin", "password": "admin"})
     assert response.status_code == 201
     assert response.json["username"] == "admin"
-    assert len(response.json["token"]) >= 16
+    # As the real backend's: base64url of 64 random bytes, without padding.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{86}", response.json["token"])
+
+
+def test_logout_ends_the_session_and_its_token_is_then_an_invalid_session(client):
+    session = login(client, "admin")
+    assert client.get(f"{BASE}/records/2/credentials", headers=session).status_code == 200
+    token = session["X-Authentication"]
+    ended = client.delete(f"{BASE}/sessions/{token}", headers=session)
+    assert ended.status_code == 204 and ended.get_data() == b""
+    # Any other token is accepted by default; a logged-out one never again.
+    refused = client.get(f"{BASE}/records/2/credentials", headers=session)
+    assert (refused.status_code, refused.json) == (403, {"error": "No valid authentication token suplied",
+                                                         "code": "invalid_session"})
+    assert client.get(f"{BASE}/records/2/credentials", headers=ADMIN).status_code == 200
+    again = client.delete(f"{BASE}/sessions/{token}", headers=ADMIN)
+    assert (again.status_code, again.json) == (404, {"error": "Session not found"})
+    unknown = client.delete(f"{BASE}/sessions/no-such-token", headers=ADMIN)
+    assert (unknown.status_code, unknown.json) == (404, {"error": "Session not found"})
+    assert client.delete(f"{BASE}/sessions/{token}").status_code == 403  # logging out needs a session too
+    # The journal never shows the token, not even in the path.
+    journal = client.get("/__mock/requests").get_data(as_text=True)
+    assert token not in journal and f"{BASE}/sessions/***" in journal
+
+
+def test_a_session_expires_after_the_timeout(make_app, monkeypatch):
+    from mockserver.behaviors import pdnsmanager
+
+    client = make_app(session_timeout=60).test_client()
+    session = login(client, "admin")
+    now = pdnsmanager.time.time()
+    monkeypatch.setattr(pdnsmanager.time, "time", lambda: now + 59)
+    assert client.get(f"{BASE}/records/2/credentials", headers=session).status_code == 200
+    monkeypatch.setattr(pdnsmanager.time, "time", lambda: now + 61)
+    expired = client.get(f"{BASE}/records/2/credentials", headers=session)
+    assert (expired.status_code, expired.json["code"]) == (403, "invalid_session")
 
 
 @pytest.mark.parametrize("body,status,message", [

@@ -3,6 +3,9 @@
 What no schema can say, from the document and api-notes.md:
 
 - errors are ``{"error": "..."}``; a missing or unknown session is a 403, not a 401;
+- a session's token is 86 characters of base64url; after ``DELETE /sessions/{token}`` or
+  ``--session-timeout`` seconds after its login it is refused (403 invalid_session), even
+  where any other token is accepted;
 - create and update check, in this order: empty body 400, missing field 422, permission
   403, bad type 400, invalid PEM key 400 (the spec's ``format: pem-public-key``, read
   from the violations), unknown record / credential 404;
@@ -15,6 +18,7 @@ What no schema can say, from the document and api-notes.md:
 from __future__ import annotations
 
 import secrets
+import time
 
 from ..messages import Reply
 from ..store import ApiData
@@ -44,6 +48,9 @@ class Behavior(ApiBehavior):
         session = data["sessions"].get(credential.token)
         if session is None:
             return super().authenticate(credential, data)
+        timeout = data.settings.get("session_timeout", 3600.0)
+        if session.get("ended") or time.time() - session.get("created", time.time()) > timeout:
+            raise self.credential_refused(credential)  # logged out or expired: never "any token"
         user = data["users"].find(name=session["username"])
         if user is None:  # the data set changed under a live session
             raise self.credential_refused(credential)
@@ -104,9 +111,18 @@ class Behavior(ApiBehavior):
         body = self._require_body(ctx)
         self._require_fields(ctx)
         username = self._login(ctx, body)
-        token = secrets.token_hex(16)
-        ctx.data["sessions"].add({"token": token, "username": username})
+        token = secrets.token_urlsafe(64)  # base64url of 64 random bytes, unpadded: 86 characters
+        ctx.data["sessions"].add({"token": token, "username": username, "created": time.time()})
         return Reply(201, {"username": body["username"], "token": token})
+
+    @handles("deleteSession")
+    def delete_session(self, ctx: OperationContext) -> Reply:
+        """Log out: the session ends, and its token is an invalid session from then on."""
+        session = ctx.data["sessions"].get(ctx.path["token"])
+        if session is None or session.get("ended"):
+            raise ctx.fail(404, "Session not found")
+        ctx.data["sessions"].update(session["token"], ended=True)
+        return Reply(204)
 
     def _login(self, ctx: OperationContext, body: dict) -> str:
         """The user name a username and password log in as, or 403.
