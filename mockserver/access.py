@@ -139,6 +139,10 @@ class AccessList:
                 return grant
         return None
 
+    def user(self, username: str) -> Grant | None:
+        """The declared username-and-password grant of this name (a client that logged in)."""
+        return self._users.get(username)
+
     def login(self, username: str, password: str) -> Grant | None:
         """The grant of a username and password (for APIs that log in with a body)."""
         grant = self._users.get(username)

@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from .timestamps import iso, parse_timestamp
 
@@ -119,6 +120,9 @@ def describe_body(raw: bytes, content_type: str, masking: Masking = NO_MASKING) 
     """What the journal keeps of a request body: masked JSON, or a note of its size."""
     if not raw:
         return None
+    if content_type == "application/x-www-form-urlencoded":  # a login form: client_secret=...
+        fields = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        return mask_fields({name: values[-1] for name, values in fields.items()}, masking)
     try:
         return mask_fields(json.loads(raw.decode("utf-8")), masking)
     except (UnicodeDecodeError, ValueError, RecursionError):

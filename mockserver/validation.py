@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Iterator
+from urllib.parse import parse_qs
 
 import orjson
 
@@ -463,12 +464,26 @@ def _check_body(operation: Operation, request: MockRequest, parsed: ParsedReques
             "body", "", f"Unsupported content type {media_type or '(none)'!r}; expected {expected}",
             "content-type", rule=sorted(spec.validators), value=media_type or "(none)"))
         return
+    if media_type == FORM:
+        parsed.body = read_form_body(request)
+        parsed.violations.extend(schema_violations(spec.validators[media_type], parsed.body, "body"))
+        return
     read = read_json_body(request)
     if read.problem is not None:
         parsed.violations.append(read.problem)
         return
     parsed.body = read.value
     parsed.violations.extend(schema_violations(spec.validators[media_type], read.value, "body"))
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def read_form_body(request: MockRequest) -> dict[str, str]:
+    """An HTML form body as ``{name: value}`` (the last of a repeated name, as servlet and
+    Spring controllers bind it; undecodable bytes as U+FFFD)."""
+    fields = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[-1] for name, values in fields.items()}
 
 
 def check_request(operation: Operation, request: MockRequest, path_params: dict[str, str]) -> ParsedRequest:

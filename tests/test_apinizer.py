@@ -738,12 +738,12 @@ def test_every_request_example_meets_its_schema(spec):
     for op in spec.operations:
         if op.body is None:
             continue
-        media = raw["paths"][op.path][op.method.lower()]["requestBody"]["content"]["application/json"]
-        examples = [e["value"] for e in (media.get("examples") or {}).values()]
-        examples += [media["example"]] if "example" in media else []
-        assert examples, op.operation_id
-        for example in examples:
-            assert not list(op.body.validators["application/json"].iter_errors(example)), op.operation_id
+        for media_type, media in raw["paths"][op.path][op.method.lower()]["requestBody"]["content"].items():
+            examples = [e["value"] for e in (media.get("examples") or {}).values()]
+            examples += [media["example"]] if "example" in media else []
+            assert examples, op.operation_id
+            for example in examples:
+                assert not list(op.body.validators[media_type].iter_errors(example)), op.operation_id
 
 
 def test_list_schema_forbids_the_password(spec):

@@ -317,3 +317,67 @@ def test_a_large_credential_can_be_granted_and_revoked(make_app):
     assert granted(client, "petstore", victim["username"], {"Authorization": "t"}) == []
     others = [c for c in store["credentials"] if c.get("access")]
     assert len(others) == 99
+
+
+# --- token login (issue 12) -----------------------------------------------------------------
+TOKEN_URL = "/apinizer/apiops/auth/token"
+
+
+def client_login(client, client_id: str, secret: str):
+    return client.post(TOKEN_URL, data={"grant_type": "client_credentials", "client_id": client_id,
+                                        "client_secret": secret})
+
+
+@pytest.fixture
+def clients(make_app, tmp_path):
+    """The edge-cases data plus two declared clients: an admin one and one scoped to petstore."""
+    document = yaml.safe_load((FIXTURE_DIR / "edge-cases.yaml").read_text(encoding="utf-8"))
+    document["apis"]["apinizer"]["auth"]["users"] = [
+        {"username": "ops-console", "password": "0ps-s3cret", "role": "admin"},
+        {"username": "petstore-app", "password": "p3t-s3cret", "role": "user", "scope": ["petstore"]}]
+    path = tmp_path / "clients.yaml"
+    path.write_text(yaml.safe_dump({"apis": {"apinizer": document["apis"]["apinizer"]}}), encoding="utf-8")
+    return make_app(only=["apinizer"], fixtures=[path]).test_client()
+
+
+def test_any_client_gets_a_bearer_token_by_default(make_app):
+    client = make_app(only=["apinizer"]).test_client()
+    issued = client_login(client, "my-app", "anything")
+    assert issued.status_code == 200 and issued.json["token_type"] == "Bearer"
+    assert issued.json["expires_in"] == 3600 and len(issued.json["access_token"]) >= 32
+    bearer = {"Authorization": f"Bearer {issued.json['access_token']}"}
+    assert client.get(credentials_url("petstore"), headers=bearer).status_code == 200
+
+
+def test_only_declared_clients_log_in_and_their_token_acts_as_their_grant(clients):
+    refused = client_login(clients, "stranger", "guess")
+    assert (refused.status_code, refused.json) == (401, {"error": "invalid_client",
+                                                         "error_description": "Bad client credentials"})
+    assert client_login(clients, "petstore-app", "wrong").status_code == 401
+    scoped = {"Authorization": f"Bearer {client_login(clients, 'petstore-app', 'p3t-s3cret').json['access_token']}"}
+    assert clients.get(credentials_url("petstore"), headers=scoped).status_code == 200
+    assert clients.get(credentials_url("banking"), headers=scoped).json == not_found("banking")
+    admin = {"Authorization": client_login(clients, "ops-console", "0ps-s3cret").json["access_token"]}  # bare
+    assert clients.get(credentials_url("banking"), headers=admin).status_code == 200
+    assert clients.get(credentials_url("petstore"), headers={"Authorization": "Bearer made-up"}).json == \
+        INVALID_TOKEN
+
+
+def test_an_issued_token_expires(clients, monkeypatch):
+    from mockserver.behaviors import apinizer
+
+    token = {"Authorization": f"Bearer {client_login(clients, 'ops-console', '0ps-s3cret').json['access_token']}"}
+    now = apinizer.time.time()
+    monkeypatch.setattr(apinizer.time, "time", lambda: now + 3601)
+    assert clients.get(credentials_url("petstore"), headers=token).json == INVALID_TOKEN
+
+
+def test_a_bad_login_form_is_a_400_and_no_secret_is_kept(make_app):
+    client = make_app(only=["apinizer"]).test_client()
+    bad = client.post(TOKEN_URL, data={"grant_type": "password", "client_id": "my-app", "client_secret": "s3cr3t-x"})
+    assert bad.status_code == 400 and bad.json["error"] == "bad_request"
+    assert "s3cr3t-x" not in bad.get_data(as_text=True) + bad.headers.get("X-Mock-Violations", "")
+    token = client_login(client, "my-app", "t0p-s3cret").json["access_token"]
+    journal = client.get("/__mock/requests").get_data(as_text=True)
+    assert "t0p-s3cret" not in journal and "s3cr3t-x" not in journal and token not in journal
+    assert '"client_id": "my-app"' in journal or '"client_id":"my-app"' in journal

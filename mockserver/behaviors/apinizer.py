@@ -24,10 +24,16 @@ What no schema can say, from the document, api-notes.md and the lead's decisions
   all-or-nothing; revoking what was never granted succeeds silently;
 - an invalid request is worded as Spring's validation does ("Validation failed: ...",
   "JSON parse error: ...", 415 "Content type 'X' not supported"), declared in the spec;
-- the password is never returned.
+- the password is never returned;
+- clients log in with ``POST /apiops/auth/token`` (client credentials, a form body): any
+  client, or only a scenario's ``auth.users``; the token acts as that client's grant and
+  expires ``--session-timeout`` seconds after it was issued.
 """
 
 from __future__ import annotations
+
+import secrets
+import time
 
 from ..auth import Credential
 from ..fake import Fake
@@ -126,7 +132,17 @@ class Behavior(ApiBehavior):
         if scheme.lower() == "bearer" and not token.strip():
             raise self.error(401, UNAUTHORIZED, violations=[
                 Violation("header", "/authorization", "Bearer without a token", "security")])
-        return super().authenticate(credential, data)
+        issued = data["tokens"].get(self.token_of(credential))
+        if issued is None:
+            return super().authenticate(credential, data)
+        if time.time() - issued.get("created", time.time()) > data.settings.get("session_timeout", 3600.0):
+            raise self.credential_refused(credential)  # expired: as an unknown token
+        if data.access is None:
+            return self.default_principal(credential, data)
+        grant = data.access.user(issued["client_id"])
+        if grant is None:  # the scenario changed under a live token
+            raise self.credential_refused(credential)
+        return self.principal_for(grant, data)
 
     def token_of(self, credential: Credential) -> str:
         """The token without an optional ``Bearer`` prefix."""
@@ -135,6 +151,18 @@ class Behavior(ApiBehavior):
 
     def default_principal(self, credential: Credential, data: ApiData) -> Principal:
         return Principal(name=self.token_of(credential))
+
+    # --- token login ---------------------------------------------------------------------
+    @handles("issueToken")
+    def issue_token(self, ctx: OperationContext) -> Reply:
+        """Client credentials for a bearer token: any client, or those the scenario declares."""
+        body = ctx.body
+        if ctx.data.access is not None and ctx.data.access.login(body["client_id"], body["client_secret"]) is None:
+            raise self.error(401, "Bad client credentials", code="invalid_client")
+        token = secrets.token_urlsafe(32)
+        ctx.data["tokens"].add({"access_token": token, "client_id": body["client_id"], "created": time.time()})
+        timeout = int(ctx.data.settings.get("session_timeout", 3600))
+        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": timeout})
 
     # --- lookups shared by the handlers -------------------------------------------------
     def _project(self, ctx: OperationContext) -> str:

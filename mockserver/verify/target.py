@@ -8,11 +8,13 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
 from ..spec import ApiSpec, Operation
+
+FORM = "application/x-www-form-urlencoded"  # an operation taking only this posts its body as a form
 
 
 class Unreachable(Exception):
@@ -111,7 +113,13 @@ class Target:
         send_headers, cookies = auth_headers(self.spec, operation, self.credentials) if auth else ({}, {})
         send_headers = {"Accept": "application/json", **send_headers, **(headers or {})}
         data = raw_body
-        if raw_body is None and body is not None:
+        form = operation.body is not None and FORM in operation.body.schemas and "application/json" not in \
+            operation.body.schemas
+        if raw_body is None and body is not None and form and isinstance(body, dict):
+            data = urlencode({name: value if isinstance(value, str) else json.dumps(value)
+                              for name, value in body.items()}).encode()  # as an HTML form posts it
+            send_headers.setdefault("Content-Type", FORM)
+        elif raw_body is None and body is not None:
             data = json.dumps(body).encode()
             send_headers.setdefault("Content-Type", "application/json")
         started = time.perf_counter()
