@@ -15,7 +15,7 @@ What no schema can say, from the document, api-notes.md and the mock's own choic
 - secrets (value, valueBase64, password, clientSecret, accessToken, refreshToken) are
   answered as ``"<redacted>"``; on PUT that placeholder keeps the stored secret of the same
   name (a 400 when none is stored), on create it is refused; ``valueBase64`` must be
-  standard base64;
+  standard base64; an oauth2-token's data shows only its scopes (the spec's view);
 - the list's order (``updatedAt`` then id, descending) and cursor paging are declared in
   the spec; an unknown cursor, or both cursors at once, is a 400 listing the fields;
 - PUT takes the full Credential: a body id other than the path's is a 400 (field ``id``),
