@@ -83,6 +83,14 @@ NULL_CHARACTERS = "Null characters are not allowed."
 NON_FIELD = "__all__"  # AWX's REST_FRAMEWORK["NON_FIELD_ERRORS_KEY"]
 
 ADMIN_ID = 1
+# What GET /api/v2/ lists: the resources this mock serves ([awx] ApiVersionRootView has more).
+RESOURCES = ("ping", "config", "me", "users", "credentials", "credential_types")
+PING = {"ha": False, "version": "24.6.1", "active_node": "awx-mock", "install_uuid": "00000000-0000-4000-8000-000000000001",
+        "instances": [{"node": "awx-mock", "node_type": "hybrid", "uuid": "00000000-0000-4000-8000-000000000002",
+                       "heartbeat": "2026-01-01T00:00:00.000000Z", "capacity": 100, "version": "24.6.1"}],
+        "instance_groups": [{"name": "default", "capacity": 100, "instances": ["awx-mock"]}]}
+CONFIG = {"version": "24.6.1", "time_zone": "UTC", "license_info": {"license_type": "open"},
+          "analytics_status": "off", "project_base_dir": "/var/lib/awx/projects/"}
 _MISSING = object()
 
 
@@ -304,6 +312,40 @@ class Behavior(ApiBehavior):
             message = f"Invalid data. Expected a dictionary, but got {type(body).__name__}."
             raise self.invalid({NON_FIELD: [message]})
         return body
+
+    # --- discovery: what clients (awxkit) read first --------------------------------------
+    @handles("getApiRoot")
+    def api_root(self, ctx: OperationContext) -> Reply:
+        """[awx] ApiRootView: the versions, as links relative to how the request came in."""
+        return Reply(200, {"description": "AWX REST API", "current_version": ctx.link("/api/v2/"),
+                           "available_versions": {"v2": ctx.link("/api/v2/")}, "oauth2": ctx.link("/api/o/"),
+                           "custom_logo": "", "custom_login_info": "", "login_redirect_override": ""})
+
+    @handles("getApiV2Root")
+    def api_v2_root(self, ctx: OperationContext) -> Reply:
+        """[awx] ApiVersionRootView: each resource the mock serves, by name."""
+        return Reply(200, {name: ctx.link(f"/api/v2/{name}/") for name in RESOURCES})
+
+    @handles("ping")
+    def ping(self, ctx: OperationContext) -> Reply:
+        return Reply(200, dict(PING))
+
+    @handles("getConfig")
+    def get_config(self, ctx: OperationContext) -> Reply:
+        return Reply(200, dict(CONFIG))
+
+    @handles("listMe")
+    def list_me(self, ctx: OperationContext) -> Reply:
+        """[awx] UserMeList: the caller, as a page of one."""
+        return self.listing(ctx, "users", ("id", self._acting_id(ctx)))
+
+    @handles("listUsers")
+    def list_users(self, ctx: OperationContext) -> Reply:
+        return self.listing(ctx, "users")
+
+    @handles("getUser")
+    def get_user(self, ctx: OperationContext) -> Reply:
+        return Reply(200, self.shown(ctx, self._path_entity(ctx)))
 
     # --- user credentials -------------------------------------------------------------------
     @handles("listUserCredentials")
