@@ -120,13 +120,14 @@ def _links_page(behavior, ctx, rows: Sequence, declared: dict) -> tuple[list, di
                              violations=[Violation("query", f"/{page_name}", f"page {raw!r} is not between 1 and "
                                                                             f"{pages}", "range")])
     path = ctx.link(ctx.request.path)
+    numbered = declared.get("first_page") == "numbered"  # AWX keeps page=1 in a previous link
     capped = {size_name: [str(largest)]} if asked > largest else {}
 
     def link(to: int) -> str:
         params = {**{k: list(v) for k, v in raw_query.items()}, **capped}
         params.pop(page_name, None)
-        if to != 1:
-            params[page_name] = [str(to)]  # page 1 is the bare list
+        if to != 1 or numbered:
+            params[page_name] = [str(to)]  # page 1 is the bare list, unless declared numbered
         encoded = urllib.parse.urlencode(sorted(params.items()), doseq=True)
         return f"{path}?{encoded}" if encoded else path
 

@@ -91,7 +91,7 @@ def _names(value: Any) -> str:
 
 
 PAGING_KEYS = {"style": None, "page": str, "size": str, "after": str, "before": str, "default_size": int,
-               "max_size": int, "body": None, "invalid_page": dict}
+               "max_size": int, "body": None, "invalid_page": dict, "first_page": None}
 PAGING_STYLES = ("pages", "links", "cursor", "none")
 PAGE_PLACEHOLDERS = {"items", "count", "page", "pages", "size", "next", "previous", "prev"}
 
@@ -102,6 +102,8 @@ def _paging(value: Any) -> str:
     unknown = sorted(set(value) - set(PAGING_KEYS))
     if unknown:
         return f"unknown key(s) {unknown}; it takes {', '.join(PAGING_KEYS)}"
+    if value.get("first_page", "bare") not in ("bare", "numbered"):
+        return f"first_page must be bare or numbered, not {value.get('first_page')!r}"
     if value.get("style", "none") not in PAGING_STYLES:
         return f"unknown style {value.get('style')!r}; choose from {', '.join(PAGING_STYLES)}"
     for name, kind in PAGING_KEYS.items():

@@ -140,7 +140,7 @@ def test_list_pages_with_relative_links_that_keep_other_parameters(client):
     assert first["next"] == f"{BASE}/api/v2/users/1/credentials/?alpha=x&page=2&page_size=2&zeta=1"
     second = client.get(first["next"], headers=ADMIN).json
     assert second["results"] == all_rows[2:4]
-    assert second["previous"] == f"{BASE}/api/v2/users/1/credentials/?alpha=x&page_size=2&zeta=1"
+    assert second["previous"] == f"{BASE}/api/v2/users/1/credentials/?alpha=x&page=1&page_size=2&zeta=1"  # [awx] page=1 kept
     last = listing(client, 1, "?page_size=2&page=last")
     assert last["next"] is None and last["results"] == all_rows[-(len(all_rows) % 2 or 2):]
     assert parse_qs(urlsplit(last["previous"]).query)["page"] == [str(-(-len(all_rows) // 2) - 1)]
@@ -170,7 +170,7 @@ def test_page_size_defaults_to_25_and_is_capped_at_200(crowded):
     assert capped["next"] == f"{BASE}/api/v2/users/3/credentials/?page=2&page_size=200"
     tail = crowded.get(capped["next"], headers=ADMIN).json
     assert len(tail["results"]) == 30 and tail["next"] is None
-    assert tail["previous"] == f"{BASE}/api/v2/users/3/credentials/?page_size=200"
+    assert tail["previous"] == f"{BASE}/api/v2/users/3/credentials/?page=1&page_size=200"
 
 
 @pytest.mark.parametrize("size", ["abc", "0", "-5", "", "2.5"])
@@ -965,3 +965,10 @@ def test_generated_users_and_their_credentials_are_served(make_app, tmp_path):
     owner = page["results"][0]["summary_fields"]["owners"][0]
     assert owner["id"] == 4 and owner["name"] and owner["description"].strip()
     assert listing(client, 5)["count"] == 0
+
+
+def test_a_signed_ssh_certificate_is_a_secret_as_in_awx(client):
+    """[awx 24.6.1] The Machine type marks ssh_public_key_data secret: it comes back encrypted."""
+    made = create(client, inputs={"username": "deploy", "ssh_public_key_data": "ssh-ed25519-cert-v01 AAAA..."})
+    assert made.status_code == 201 and made.json["inputs"]["ssh_public_key_data"] == "$encrypted$"
+    assert "ssh-ed25519-cert-v01" not in made.get_data(as_text=True)

@@ -147,3 +147,14 @@ def test_a_bad_declaration_stops_the_start(tmp_path, replace, message):
     spec.write_text(SPEC.replace(replace, message, 1), encoding="utf-8")
     with pytest.raises(SpecError, match=re.escape("/paths/~1books/get/x-mock-")):
         load_spec(spec)
+
+
+def test_a_numbered_first_page_keeps_page_1_in_its_link(tmp_path):
+    spec = tmp_path / "books.yaml"
+    spec.write_text(SPEC.replace("max_size: 3, ", "max_size: 3, first_page: numbered, "), encoding="utf-8")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("apis: {books: {books: []}}\n", encoding="utf-8")
+    client = create_app(MockConfig(fixtures=[empty]), apis=load_apis(only=["books"], extra_specs=[spec])).test_client()
+    for title, year in BOOKS:
+        client.post("/books/books", json={"title": title, "year": year})
+    assert client.get("/books/books?page=2&size=2").json["previous"] == "/books/books?page=1&size=2"
