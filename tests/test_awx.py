@@ -267,9 +267,8 @@ def test_drf_char_field_rules(client):
     ({}, {"name": ["This field is required."], "credential_type": ["This field is required."]}),
     ({"name": "", "credential_type": None}, {"name": ["This field may not be blank."],
                                              "credential_type": ["This field may not be null."]}),
-    ({"name": "   ", "credential_type": 1, "description": None}, {"name": ["This field may not be blank."],
-                                                                  "description": ["This field may not be null."]}),
-    ({"name": None, "credential_type": 99}, {"name": ["This field may not be null."],
+    ({"name": "   ", "credential_type": 1, "description": None}, {"name": ["This field may not be blank."]}),
+    ({"name": None, "credential_type": 99}, {"name": ["This field cannot be blank."],  # [awx] CharNullField
                                              "credential_type": ['Invalid pk "99" - object does not exist.']}),
     ({"name": "x" * 513, "credential_type": "abc"}, {
         "name": ["Ensure this field has no more than 512 characters."],
@@ -436,9 +435,9 @@ def test_unknown_user_is_404_before_the_body_is_read(client):
      {"detail": "JSON parse error - Expecting value: line 1 column 10 (char 9)"}),
     (b'{"name": "\xff"}', "application/json", 400, None),
     (b'{"name": NaN, "credential_type": 1}', "application/json", 400, None),
-    (b"[1]", "application/json", 400, {"__all__": ["Invalid data. Expected a dictionary, but got list."]}),
-    (b"[1, 2]", "application/json", 400, {"__all__": ["Invalid data. Expected a dictionary, but got list."]}),
-    (b'"text"', "application/json", 400, {"__all__": ["Invalid data. Expected a dictionary, but got str."]}),
+    (b"[1]", "application/json", 400, {"detail": "JSON parse error - not a JSON object"}),  # [awx] JSONParser
+    (b"[1, 2]", "application/json", 400, {"detail": "JSON parse error - not a JSON object"}),
+    (b'"text"', "application/json", 400, {"detail": "JSON parse error - not a JSON object"}),
     (b"null", "application/json", 400, {"__all__": ["No data provided"]}),
     (b"", "application/json", 400, {"name": ["This field is required."],
                                     "credential_type": ["This field is required."]}),
@@ -729,8 +728,7 @@ def test_changing_the_type_checks_the_inputs_against_the_new_type(client):
 
 @pytest.mark.parametrize("body,errors", [
     ({"name": ""}, {"name": ["This field may not be blank."]}),
-    ({"name": None, "description": None}, {"name": ["This field may not be null."],
-                                           "description": ["This field may not be null."]}),
+    ({"name": None, "description": None}, {"name": ["This field cannot be blank."]}),  # description: ""
     ({"name": "x" * 513}, {"name": ["Ensure this field has no more than 512 characters."]}),
     ({"credential_type": 99}, {"credential_type": ['Invalid pk "99" - object does not exist.']}),
     ({"credential_type": "abc"}, {"credential_type": ["Incorrect type. Expected pk value, received str."]}),
@@ -750,7 +748,7 @@ def test_updates_get_the_field_errors_of_create(client, body, errors):
 
 
 @pytest.mark.parametrize("data,content_type,status,body", [
-    (b"[1]", "application/json", 400, {"__all__": ["Invalid data. Expected a dictionary, but got list."]}),
+    (b"[1]", "application/json", 400, {"detail": "JSON parse error - not a JSON object"}),  # [awx] test_invalid_json_body
     (b"null", "application/json", 400, {"__all__": ["No data provided"]}),
     (b'{"name": ', "application/json", 400,
      {"detail": "JSON parse error - Expecting value: line 1 column 10 (char 9)"}),

@@ -5,7 +5,7 @@ the notes or AWX/DRF itself):
 
 - every error is DRF's: ``{"detail": "..."}`` for request-level problems, ``{field:
   [messages]}`` for field errors, non-field errors under ``__all__`` (AWX's
-  ``NON_FIELD_ERRORS_KEY``), e.g. for a body that is not an object (``No data provided``
+  ``NON_FIELD_ERRORS_KEY``), e.g. for a null body (``No data provided``
   for ``null``), ``inputs`` errors nested per input field;
 - no error repeats a secret, in the body or in ``X-Mock-Violations``: problems with a
   secret input name the field, not the value; parse errors give positions, not text;
@@ -77,6 +77,7 @@ NOT_FOUND = "Not found."
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
 BLANK = "This field may not be blank."
+CANNOT_BE_BLANK = "This field cannot be blank."  # the model's full_clean, for a null name
 NOT_A_STRING = "Not a valid string."
 NULL_CHARACTERS = "Null characters are not allowed."
 
@@ -105,8 +106,8 @@ def char_field(value: Any, *, required: bool, max_length: int | None, allow_blan
     """A DRF CharField: (clean value, messages). Numbers become strings; whitespace is trimmed."""
     if value is _MISSING:
         return (None, [REQUIRED]) if required else (default, [])
-    if value is None:
-        return None, [NULL]
+    if value is None:  # [awx] CharNullField: null is "", which the model then checks
+        return ("", []) if allow_blank else (None, [CANNOT_BE_BLANK])
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         # (DRF checks for blank first, with str(value): never blank for these, and a
         # str() of a 1 MiB list would cost what reading it cost)
@@ -308,9 +309,9 @@ class Behavior(ApiBehavior):
         """The serializer's first check: the data must be an object."""
         if body is None:
             raise self.invalid({NON_FIELD: ["No data provided"]})
-        if not isinstance(body, dict):
-            message = f"Invalid data. Expected a dictionary, but got {type(body).__name__}."
-            raise self.invalid({NON_FIELD: [message]})
+        if not isinstance(body, dict):  # [awx] api/parsers.py JSONParser refuses it first
+            raise self.error(400, "JSON parse error - not a JSON object", violations=[
+                Violation("body", "", f"a JSON {type(body).__name__}, not an object", "type")])
         return body
 
     # --- discovery: what clients (awxkit) read first --------------------------------------
