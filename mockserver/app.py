@@ -299,15 +299,9 @@ def create_app(config: MockConfig | None = None, apis: dict[str, MountedApi] | N
 def masked_path(operation, path: str) -> str:
     """The request path with the values of secret path parameters (``x-mock-secret`` or
     ``writeOnly``: PDNS's session token in ``DELETE /sessions/{token}``) written as ***."""
-    if operation is None:
+    if operation is None or not operation.secret_path_params:
         return path
-    secret = operation.__dict__.get("_secret_path_params")
-    if secret is None:
-        secret = frozenset(p.name for p in operation.parameters if p.location == "path"
-                           and (p.schema.get("x-mock-secret") or p.schema.get("writeOnly")))
-        object.__setattr__(operation, "_secret_path_params", secret)  # worked out once per operation
-    if not secret:
-        return path
+    secret = operation.secret_path_params
     template, segments = operation.path.split("/"), path.split("/")
     return "/".join(MASK if index < len(template) and template[index][1:-1] in secret
                     and template[index].startswith("{") else segment for index, segment in enumerate(segments))

@@ -30,7 +30,7 @@ import math
 import urllib.parse
 from typing import Any, Callable, Sequence
 
-from .behaviors.base import fill_template
+from .bodies import fill_template
 from .validation import Violation
 
 STYLES = ("pages", "links", "cursor", "none")

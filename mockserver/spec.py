@@ -261,6 +261,7 @@ class Operation:
     security: tuple[dict[str, list], ...]
     extensions: dict[str, Any] = field(default_factory=dict)
     last_query_value_wins: bool = False
+    secret_path_params: frozenset = frozenset()  # path parameters the journal masks (x-mock-secret, writeOnly)
 
     @property
     def handler_validates(self) -> bool:
@@ -437,7 +438,9 @@ def _compile_operation(api_id: str, path: str, method: str, raw: dict, path_item
     return Operation(api_id=api_id, operation_id=operation_id, method=method.upper(), path=path,
                      summary=raw.get("summary", ""), parameters=parameters, body=body,
                      responses=responses, security=tuple(security or ()), extensions=extensions,
-                     last_query_value_wins=root.get("x-mock-repeated-query") == "last")
+                     last_query_value_wins=root.get("x-mock-repeated-query") == "last",
+                     secret_path_params=frozenset(p.name for p in parameters if p.location == "path" and (
+                         p.schema.get("x-mock-secret") or p.schema.get("writeOnly"))))
 
 
 def _compile_collections(raw: dict, source: Path) -> dict[str, CollectionLayout]:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import yaml
+from tiny import spec_app
 
 from mockserver.app import create_app
 from mockserver.behaviors import shipped_api_ids
@@ -72,8 +73,7 @@ def shop(tmp_path):
 
 
 def _items(spec, scenario, seed=3):
-    client = create_app(MockConfig(fixtures=[scenario], seed=seed),
-                        apis=load_apis(only=["shop"], extra_specs=[spec])).test_client()
+    client = spec_app(spec, fixtures=[scenario], seed=seed).test_client()
     state = client.get("/__mock/state").json
     return state["apis"]["shop"] if "apis" in state else state["shop"]
 
@@ -121,7 +121,7 @@ def test_nothing_to_pick_is_a_clear_fixture_error(shop, tmp_path):
     scenario = tmp_path / "orphans.yaml"
     scenario.write_text(yaml.safe_dump({"apis": {"shop": {"items": [{"generate": {"count": 1}}]}}}), encoding="utf-8")
     with pytest.raises(FixtureError, match=r"items\[0\]: generate: no shops to pick from"):
-        create_app(MockConfig(fixtures=[scenario]), apis=load_apis(only=["shop"], extra_specs=[spec]))
+        spec_app(spec, fixtures=[scenario])
 
 
 @pytest.mark.parametrize("api_id", shipped_api_ids())

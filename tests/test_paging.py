@@ -6,10 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from tiny import spec_app
 
-from mockserver.app import create_app
-from mockserver.registry import load_apis
-from mockserver.runtime import MockConfig
 from mockserver.spec import SpecError, load_spec
 
 LIST = """
@@ -80,7 +78,7 @@ def client(tmp_path):
     spec.write_text(SPEC, encoding="utf-8")
     empty = tmp_path / "empty.yaml"  # a scenario naming the API: no seeded books
     empty.write_text("apis: {books: {books: []}}\n", encoding="utf-8")
-    client = create_app(MockConfig(fixtures=[empty]), apis=load_apis(only=["books"], extra_specs=[spec])).test_client()
+    client = spec_app(spec, fixtures=[empty]).test_client()
     client.books = [client.post("/books/books", json={"title": t, "year": y, "secret": "s"}).json
                     for t, y in BOOKS]
     return client
@@ -121,8 +119,7 @@ def test_cursor_and_pages_over_data(tmp_path):
     stacks = "\n".join(f"      - {{id: c{i}, stack: a, title: {t}, year: {y}}}" for i, (t, y) in enumerate(BOOKS))
     scenario.write_text(f"apis:\n  books:\n    root_books:\n{rows}\n    root_books_:\n{stacks}\n",
                         encoding="utf-8")
-    client = create_app(MockConfig(fixtures=[scenario]),
-                        apis=load_apis(only=["books"], extra_specs=[spec])).test_client()
+    client = spec_app(spec, fixtures=[scenario]).test_client()
     url = "/books/shelves/s1/books"
     first = client.get(url).json
     assert [b["year"] for b in first["books"]] == [1987, 1922] and first["next"] == "b2" and "prev" not in first
@@ -154,7 +151,7 @@ def test_a_numbered_first_page_keeps_page_1_in_its_link(tmp_path):
     spec.write_text(SPEC.replace("max_size: 3, ", "max_size: 3, first_page: numbered, "), encoding="utf-8")
     empty = tmp_path / "empty.yaml"
     empty.write_text("apis: {books: {books: []}}\n", encoding="utf-8")
-    client = create_app(MockConfig(fixtures=[empty]), apis=load_apis(only=["books"], extra_specs=[spec])).test_client()
+    client = spec_app(spec, fixtures=[empty]).test_client()
     for title, year in BOOKS:
         client.post("/books/books", json={"title": title, "year": year})
     assert client.get("/books/books?page=2&size=2").json["previous"] == "/books/books?page=1&size=2"

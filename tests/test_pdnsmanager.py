@@ -9,6 +9,7 @@ import re
 
 import pytest
 from conftest import violations
+from test_formats import certificate
 
 BASE = "/pdnsmanager"
 ADMIN = {"X-Authentication": "any-token"}
@@ -165,20 +166,7 @@ def test_create_key_credential_returns_the_key_and_is_listed(client):
 
 
 def test_create_accepts_a_pem_certificate_as_key(client):
-    from datetime import datetime, timedelta, timezone
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    pem = certificate()  # a fresh self-signed certificate (test_formats)
     assert create(client, type="key", key=pem).status_code == 201
 
 

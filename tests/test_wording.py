@@ -8,10 +8,8 @@ import json
 import re
 
 import pytest
+from tiny import spec_app
 
-from mockserver.app import create_app
-from mockserver.registry import load_apis
-from mockserver.runtime import MockConfig
 from mockserver.spec import SpecError, load_spec
 
 WORDING = """
@@ -99,7 +97,7 @@ ORDER = {"item": "tea", "quantity": 2}
 def serve(tmp_path, spec: str = SPEC):
     path = tmp_path / "shop.yaml"
     path.write_text(spec, encoding="utf-8")
-    return create_app(MockConfig(), apis=load_apis(only=["shop"], extra_specs=[path])).test_client()
+    return spec_app(path).test_client()
 
 
 @pytest.fixture

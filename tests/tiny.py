@@ -169,3 +169,13 @@ def tiny_api(directory: Path) -> MountedApi:
     """The tiny API, mounted with its behaviour."""
     spec = load_spec(tiny_spec_file(directory), "tiny")
     return MountedApi(spec=spec, router=Router(spec), behavior=TinyBehavior())
+
+
+def spec_app(spec: Path, **config):
+    """An app serving the OpenAPI file `spec` (as ``mockserver run --spec``) alone, at
+    /<file stem>, with these MockConfig options."""
+    from mockserver.app import create_app
+    from mockserver.registry import load_apis
+    from mockserver.runtime import MockConfig
+
+    return create_app(MockConfig(**config), apis=load_apis(only=[spec.stem], extra_specs=[spec]))

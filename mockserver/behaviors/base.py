@@ -16,6 +16,7 @@ Everything a behaviour needs arrives in the context; nothing reads Flask globals
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Callable
 
@@ -23,6 +24,8 @@ from ..auth import Credential
 from ..fake import Fake
 from ..timestamps import utcnow
 from ..messages import ApiError, MockRequest, Reply
+from .. import paging
+from ..bodies import Known, fill_template
 from ..spec import Names, Operation
 from ..store import ApiData
 from ..validation import Violation
@@ -85,81 +88,6 @@ def handles(operation_id: str) -> Callable[[Handler], Handler]:
     return mark
 
 
-def fill_template(template: Any, values: dict) -> Any:
-    """A copy of a body template with its ``{name}`` placeholders filled: a string that is
-    one placeholder takes the value as it is (``"{status}"`` -> 404), others are formatted.
-    A member written ``"{name?}"`` is left out when the value is missing, null or empty."""
-    return _filler(template)(values)
-
-
-_FILLERS: dict[int, tuple[Any, Callable[[dict], Any]]] = {}
-
-
-def _filler(template: Any) -> Callable[[dict], Any]:
-    """`fill_template` for one template, worked out once (every list and every error fills
-    the same few templates; keyed by identity, the template kept so its id stays its)."""
-    known = _FILLERS.get(id(template))
-    if known is not None and known[0] is template:
-        return known[1]
-    if len(_FILLERS) > 10_000:
-        _FILLERS.clear()
-    made = _make_filler(template)
-    _FILLERS[id(template)] = (template, made)
-    return made
-
-
-def _make_filler(template: Any) -> Callable[[dict], Any]:
-    if isinstance(template, dict):
-        # Straight-line code, made once: a list's envelope and every error fill one of these.
-        lines, scope = ["def fill(values):", "    out = {}"], {"EMPTY": (None, [], ""), "_Known": _Known}
-        for index, (key, value) in enumerate(template.items()):
-            optional = isinstance(value, str) and value.startswith("{") and value.endswith("?}")
-            whole = value[1:-2] if optional else value[1:-1] if isinstance(value, str) and value[:1] == "{" \
-                and value[-1:] == "}" and "{" not in value[1:-1] and "}" not in value[1:-1] else None
-            if optional:
-                lines += [f"    v = values.get({whole!r})", "    if v not in EMPTY:", f"        out[{key!r}] = v"]
-            elif whole is not None:
-                scope[f"t{index}"] = value
-                lines.append(f"    out[{key!r}] = values[{whole!r}] if {whole!r} in values "
-                             f"else t{index}.format_map(_Known(values))")
-            elif not isinstance(value, (dict, list)) and not (isinstance(value, str) and ("{" in value or "}" in value)):
-                scope[f"c{index}"] = value  # a constant, as it is
-                lines.append(f"    out[{key!r}] = c{index}")
-            else:
-                scope[f"f{index}"] = _make_filler(value)
-                lines.append(f"    out[{key!r}] = f{index}(values)")
-        lines.append("    return out")
-        exec(compile("\n".join(lines), "<template>", "exec"), scope)  # noqa: S102 - keys are repr()-quoted
-        return scope["fill"]
-    if isinstance(template, list):
-        items = [_make_filler(item) for item in template]
-        return lambda values: [fill(values) for fill in items]
-    if isinstance(template, str):
-        whole = template[1:-1] if template.startswith("{") and template.endswith("}") else None
-        if "{" not in template and "}" not in template:
-            return lambda values: template
-
-        def fill_text(values: dict) -> Any:
-            if whole is not None and whole in values:
-                return values[whole]
-            return template.format_map(_Known(values))
-        return fill_text
-    return lambda values: template
-
-
-def _paging():
-    """mockserver.paging (it imports this module: imported on first use, then kept)."""
-    global _PAGING
-    if _PAGING is None:
-        from .. import paging as module
-
-        _PAGING = module
-    return _PAGING
-
-
-_PAGING = None
-
-
 def fields_of(violations) -> list[dict]:
     """The invalid fields of a 400, ``{field, message}`` each with the field's dotted path
     (``data.clientId``); an unknown member is an entry of its own ("unknown field"); a
@@ -173,14 +101,6 @@ def fields_of(violations) -> list[dict]:
         elif violation.field:
             found.append({"field": violation.field, "message": violation.message})
     return found
-
-
-class _Known(dict):
-    """Values for str.format_map: a placeholder with no value stays as written (the spec's
-    check at load names it; a request never fails on it)."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def declared_names(ctx: OperationContext) -> dict[str, tuple[str, Any, Any]]:
@@ -211,6 +131,7 @@ class ApiBehavior:
     view_filters: dict = {}  # filters this API's views may use besides the shared ones: a true quirk each
 
     def __init__(self) -> None:
+        self._list_shapes: dict[str, tuple] = {}  # operationId -> (status, row projector): see _list_shape
         self._handlers: dict[str, Handler] = {}
         for name in dir(type(self)):
             func = getattr(type(self), name)
@@ -240,26 +161,21 @@ class ApiBehavior:
     def error(self, status: int, message: str, *, violations=(), headers=None, **extra) -> ApiError:
         """An ApiError with this API's body for `status` (a 400's body template may name its
         invalid fields: ``{fields}``, see `fields_of`)."""
-        if status in (400, 422) and "fields" not in extra and "fields" in self._body_names():
+        if status in (400, 422) and "fields" not in extra and "fields" in self._body_names:
             extra["fields"] = fields_of(violations)
         return ApiError(status, self.error_body(status, message, **extra), headers, list(violations),
                         reason=message)
 
+    @cached_property  # (the spec is attached after __init__, by registry.mount)
     def _body_names(self) -> frozenset:
-        """The placeholders the declared error body names (worked out once)."""
-        names = self.__dict__.get("_declared_body_names")
-        if names is None:
-            text = str(self.declared_errors().get("body"))
-            names = self._declared_body_names = frozenset(n for n in ("fields", "cause") if "{" + n in text)
-        return names
+        """The placeholders the declared error body names."""
+        text = str(self.declared_errors().get("body"))
+        return frozenset(n for n in ("fields", "cause") if "{" + n in text)
 
-    @property
+    @cached_property
     def wording(self) -> Wording:
-        """How this API words an invalid request (``x-mock-errors.violations``, read once)."""
-        wording = self.__dict__.get("_wording")
-        if wording is None:
-            wording = self._wording = Wording.read(self.declared_errors().get("violations"))
-        return wording
+        """How this API words an invalid request (``x-mock-errors.violations``)."""
+        return Wording.read(self.declared_errors().get("violations"))
 
     def describe(self, violations: list[Violation]) -> str:
         """The message of a 400 for these violations, in the API's declared words."""
@@ -269,8 +185,8 @@ class ApiBehavior:
         """The error of a generic situation: as ``x-mock-errors.<name>`` declares it, else
         `status` and `message` (``{placeholders}`` filled from `values`)."""
         declared = self.declared_errors().get(name) or {}
-        text = str(declared.get("message", message)).format_map(_Known(values))
-        headers = {key: str(value).format_map(_Known(values))
+        text = str(declared.get("message", message)).format_map(Known(values))
+        headers = {key: str(value).format_map(Known(values))
                    for key, value in (declared.get("headers") or {}).items()}
         extra = {"code": declared["code"]} if "code" in declared else {}  # its own {code}, not the status's
         return self.error(int(declared.get("status", status)), text, headers=headers or None, **extra)
@@ -358,7 +274,7 @@ class ApiBehavior:
         elif media is not None:
             error = self.error(415, wording.whole_request("unsupported", media))
         elif parse is not None:
-            cause = {"cause": parse.message} if "cause" in self._body_names() else {}
+            cause = {"cause": parse.message} if "cause" in self._body_names else {}
             error = self.error(400, wording.whole_request("not_utf8" if parse.rule == "utf-8" else "not_json", parse),
                                violations=[parse], **cause)
         elif no_body is not None:
@@ -428,7 +344,6 @@ class ApiBehavior:
         response's item schema."""
         status, projected = self._list_shape(ctx.operation)
         view = view or self.declared_view(ctx) or projected
-        paging = _paging()
         rows, values = paging.page(self, ctx, ctx.data[collection], where)
         declared = ctx.operation.extensions.get("x-mock-paging") or {}
         return Reply(status, paging.body_of(declared, [view(row) for row in rows], values))
@@ -436,7 +351,7 @@ class ApiBehavior:
     def _list_shape(self, operation: Operation) -> tuple[int, Callable[[dict], Any]]:
         """(success status, a row as the documented list's item schema shows it) of a list
         operation, worked out once."""
-        known = self.__dict__.setdefault("_list_shapes", {}).get(operation.operation_id)
+        known = self._list_shapes.get(operation.operation_id)
         if known is None:
             from ..crud.infer import list_items_member, success_status
             from ..crud.shapes import projector
