@@ -198,7 +198,9 @@ class MockApp:
             operation=outcome.operation.operation_id if outcome.operation is not None else None,
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,
             raw_request_body=request.body, content_type=request.content_type,
-            raw_response_body=reply.body, response_bytes=response_bytes, response_headers=reply.headers,
+            raw_response_body=reply.body, response_bytes=response_bytes,
+            # (cookies set are recorded as one Set-Cookie header, which the journal masks)
+            response_headers={**reply.headers, "Set-Cookie": ""} if reply.cookies else reply.headers,
             # As JSON objects: a Violation also holds the schema and the value it failed on (the
             # body), which the journal must not keep alive (the collector would walk them all).
             violations=[violation.as_dict() for violation in outcome.violations],
@@ -234,6 +236,8 @@ class MockApp:
     def _render(self, outcome: Outcome) -> tuple[int, list[tuple[str, str]], bytes]:
         reply = outcome.reply
         headers = list(reply.headers.items())
+        if reply.cookies:
+            headers += [("Set-Cookie", cookie) for cookie in reply.cookies]
         payload = b""
         if reply.body is not None:
             payload = encode_json(reply.body)

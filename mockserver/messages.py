@@ -47,6 +47,7 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    cookies: tuple[str, ...] = ()  # Set-Cookie values, one header each (the journal masks them)
 
 
 class ApiError(Exception):

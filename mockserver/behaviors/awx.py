@@ -28,9 +28,16 @@ the notes or AWX/DRF itself):
 - create checks, in this order: unknown user (404), permission (403), content type
   (415), JSON (400), the serializer fields all at once (400), a secret input sent as
   ``$encrypted$``, the inputs against the credential type's schema (a problem tied to
-  no field, such as an unknown key, hides the per-field ones), required inputs
-  ("required for <type>"), and the SSH key passphrase rules; a rejected create stores
-  nothing;
+  no field, such as an unknown key, hides the per-field ones), and the SSH key
+  passphrase rules (a type's required inputs are not enforced on save; an input sent
+  empty takes its field's default); a rejected create stores nothing;
+- ``POST /api/v2/credentials/`` also names exactly one owner (user, team or
+  organization; a team's credential belongs to its organization); ``GET`` lists every
+  credential a superuser may read, another user's own;
+- a PUT resets a left-out ``description`` and ``inputs``; a vault's ``vault_id`` is fixed;
+- username/password login opens a session (``awx_session``: the cookie, Django's CSRF
+  rules on writes); OPTIONS answers the view's metadata (``awx_metadata``), from which
+  awxkit builds its commands;
 - ``name`` and ``description`` are DRF CharFields: numbers become strings, surrounding
   whitespace is trimmed, null characters are refused; ``credential_type`` is a primary
   key field that also takes a numeric string;
@@ -51,8 +58,11 @@ may edit a custom type) are declared in the spec (``x-mock-paging``, ``x-mock-or
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from ..fake import Fake
 from ..timestamps import iso, parse_timestamp, shifted
@@ -60,6 +70,7 @@ from ..messages import ApiError, Reply
 from ..spec import Operation
 from ..store import ApiData
 from ..validation import Violation, read_json_body
+from . import awx_metadata, awx_session
 from .awx_inputs import (
     InputsError,
     check_inputs,
@@ -67,6 +78,7 @@ from .awx_inputs import (
     merge_encrypted,
     parse_text,
     stored_inputs,
+    with_field_defaults,
 )
 from .base import ApiBehavior, OperationContext, Principal, handles
 
@@ -85,7 +97,10 @@ NON_FIELD = "__all__"  # AWX's REST_FRAMEWORK["NON_FIELD_ERRORS_KEY"]
 
 ADMIN_ID = 1
 # What GET /api/v2/ lists: the resources this mock serves ([awx] ApiVersionRootView has more).
-RESOURCES = ("ping", "config", "me", "users", "credentials", "credential_types")
+RESOURCES = ("ping", "config", "me", "users", "organizations", "teams", "credentials", "credential_types")
+OWNERS = ("user", "team", "organization")  # [awx] a new credential names exactly one
+MISSING_OWNER = "Missing 'user', 'team', or 'organization'."
+VAULT_ID_FIXED = "Vault IDs cannot be changed once they have been created."
 PING = {"ha": False, "version": "24.6.1", "active_node": "awx-mock", "install_uuid": "00000000-0000-4000-8000-000000000001",
         "instances": [{"node": "awx-mock", "node_type": "hybrid", "uuid": "00000000-0000-4000-8000-000000000002",
                        "heartbeat": "2026-01-01T00:00:00.000000Z", "capacity": 100, "version": "24.6.1"}],
@@ -199,7 +214,14 @@ class Behavior(ApiBehavior):
     api_id = "awx"
     # [awx] What a template cannot say: which inputs the credential type encrypts
     # (``"{inputs|display_inputs:credential_type.inputs}"`` in the spec's credential view).
-    view_filters = {"display_inputs": lambda inputs, fields: display_inputs({"inputs": fields}, inputs)}
+    view_filters = {"display_inputs": lambda inputs, fields: display_inputs({"inputs": fields}, inputs),
+                    "named_url": lambda value: named_url_part(value),
+                    "role_id": lambda key, which: key * 3 + int(which)}
+
+    def __init__(self) -> None:
+        super().__init__()
+        # [awx] DRF's SessionAuthentication checks the CSRF token before anything else.
+        self._handlers = {operation_id: self._csrf_checked(handler) for operation_id, handler in self._handlers.items()}
 
     # --- DRF's error format -----------------------------------------------------------------
     def error_body(self, status: int, message: str, **extra) -> dict:
@@ -245,6 +267,36 @@ class Behavior(ApiBehavior):
         superuser = grant.role == "admin" or bool(user.get("is_superuser"))
         return Principal(name=user["username"], admin=superuser, id=user["id"],
                          attributes={"role": grant.role, "grant": grant.label})
+
+    def authenticate(self, credential, data: ApiData) -> Principal:
+        """A session cookie acts as whoever logged in (until it expires); the other
+        credentials follow the scenario (see base). [awx] An unknown or expired session is
+        no credential at all: Django leaves the request anonymous."""
+        if credential.scheme != "sessionCookie":
+            return super().authenticate(credential, data)
+        session = data["sessions"].get(credential.token)
+        if session is None or time.time() - session["created"] > data.settings.get("session_timeout", 3600.0):
+            raise self.unauthenticated(None, None, "no live session")
+        if data.access is None:
+            principal = self.default_principal(credential, data)
+        else:
+            grant = data.access.user(session["username"])
+            if grant is None:  # the scenario changed under a live session
+                raise self.unauthenticated(None, None, "the session's user is no longer declared")
+            principal = self.principal_for(grant, data)
+        return dataclasses.replace(principal, attributes={**principal.attributes, "session": True})
+
+    def _csrf_checked(self, handler):
+        """`handler`, after Django's CSRF check of a write made with a session cookie."""
+        def checked(ctx: OperationContext) -> Reply:
+            principal = ctx.principal
+            if principal is not None and principal.attributes.get("session") \
+                    and ctx.request.method in awx_session.UNSAFE_METHODS:
+                problem = awx_session.csrf_problem(ctx.request.cookies, ctx.request.header(awx_session.CSRF_HEADER))
+                if problem is not None:
+                    raise awx_session.refuse_csrf(self, problem)
+            return handler(ctx)
+        return checked
 
     # --- who may do what (AWX's ModelAccessPermission and CredentialAccess) ------------------
     def _denied(self, reason: str) -> ApiError:
@@ -320,7 +372,40 @@ class Behavior(ApiBehavior):
         """[awx] ApiRootView: the versions, as links relative to how the request came in."""
         return Reply(200, {"description": "AWX REST API", "current_version": ctx.link("/api/v2/"),
                            "available_versions": {"v2": ctx.link("/api/v2/")}, "oauth2": ctx.link("/api/o/"),
-                           "custom_logo": "", "custom_login_info": "", "login_redirect_override": ""})
+                           "custom_logo": "", "custom_login_info": "", "login_redirect_override": ""},
+                     {"Vary": "Cookie"}, cookies=(awx_session.csrf_cookie(ctx.request.cookies),))
+
+    @handles("login")
+    def login(self, ctx: OperationContext) -> Reply:
+        """[awx] LoggedLoginView: a good pair opens a session and redirects to `next`."""
+        form = ctx.body if isinstance(ctx.body, dict) else {}
+        problem = awx_session.csrf_problem(ctx.request.cookies, ctx.request.header(awx_session.CSRF_HEADER)
+                                           or _text(form.get("csrfmiddlewaretoken")))
+        if problem is not None:
+            raise awx_session.refuse_csrf(self, problem)
+        username, password = _text(form.get("username")), _text(form.get("password"))
+        refused = not username or not password or (
+            ctx.data.access is not None and ctx.data.access.login(username, password) is None)
+        if refused:
+            raise self.error(401, INVALID_BASIC, violations=[
+                Violation("body", "/password", "not a declared username and password", "security")])
+        key = awx_session.new_session_key()
+        ctx.data["sessions"].add({"key": key, "username": username, "created": time.time()})
+        age = int(ctx.data.settings.get("session_timeout", 3600))
+        return Reply(302, None, {"Location": awx_session.safe_next(_text(form.get("next"))),
+                                 "X-API-Session-Cookie-Name": awx_session.SESSION_COOKIE},
+                     cookies=(awx_session.cookie(awx_session.SESSION_COOKIE, key, age, http_only=True),
+                              # Django rotates the CSRF token on login
+                              awx_session.cookie(awx_session.CSRF_COOKIE, awx_session.new_csrf_token(),
+                                                 awx_session.CSRF_COOKIE_AGE),
+                              awx_session.cookie("userLoggedIn", "true", age)))
+
+    @handles("describeCredentials", "describeCredential", "describeCredentialTypes", "describeCredentialType",
+             "describeUsers", "describeUser", "describeUserCredentials", "describeOrganizations",
+             "describeOrganization", "describeTeams", "describeTeam")
+    def describe(self, ctx: OperationContext) -> Reply:
+        """[awx] OPTIONS: the view's metadata (awx_metadata), for an authenticated caller."""
+        return awx_metadata.describe(self, ctx)
 
     @handles("getApiV2Root")
     def api_v2_root(self, ctx: OperationContext) -> Reply:
@@ -344,8 +429,17 @@ class Behavior(ApiBehavior):
     def list_users(self, ctx: OperationContext) -> Reply:
         return self.listing(ctx, "users")
 
-    @handles("getUser")
-    def get_user(self, ctx: OperationContext) -> Reply:
+    @handles("listOrganizations")
+    def list_organizations(self, ctx: OperationContext) -> Reply:
+        return self.listing(ctx, "organizations")
+
+    @handles("listTeams")
+    def list_teams(self, ctx: OperationContext) -> Reply:
+        return self.listing(ctx, "teams")
+
+    @handles("getUser", "getOrganization", "getTeam")
+    def get_one(self, ctx: OperationContext) -> Reply:
+        """A user, organization or team: the entity the path names, as its view shows it."""
         return Reply(200, self.shown(ctx, self._path_entity(ctx)))
 
     # --- user credentials -------------------------------------------------------------------
@@ -361,9 +455,52 @@ class Behavior(ApiBehavior):
         self._require_self(ctx, user)
         body = self._read_body(ctx)
         fields = self._validate_fields(ctx, body, "create")
-        credential_type = fields["credential_type"]
+        return self._create(ctx, fields, {"user": user["id"]})  # the path wins over any "user" in the body
+
+    @handles("listCredentials")
+    def list_credentials(self, ctx: OperationContext) -> Reply:
+        """[awx] Every credential a superuser may read; another user's own ones."""
+        principal = ctx.principal
+        mine = principal is not None and not principal.admin
+        return self.listing(ctx, "credentials", ("user", principal.id) if mine else None)
+
+    @handles("createCredential")
+    def create_credential(self, ctx: OperationContext) -> Reply:
+        """[awx] CredentialSerializerCreate: a user's credential fields and exactly one owner."""
+        body = self._read_body(ctx)
+        self._require_own_owner(ctx, body)
+        fields = self._validate_fields(ctx, body, "create", owners=True)
+        owners = {name: fields.pop(name) for name in OWNERS if fields.get(name) is not None}
+        if not owners:
+            raise self.invalid({"detail": [MISSING_OWNER]})
+        if len(owners) > 1:
+            raise self.invalid({"detail": ["Only one of 'user', 'team', or 'organization' should be provided, "
+                                           f"received {', '.join(sorted(owners))} fields."]})
+        (owner, entity), = owners.items()
+        owned = {owner: entity["id"]}
+        if owner == "team":  # [awx] a team's credential belongs to the team's organization too
+            owned["organization"] = entity.get("organization")
+        return self._create(ctx, fields, owned)
+
+    def _require_own_owner(self, ctx: OperationContext, body: dict) -> None:
+        """[awx] CredentialAccess.can_add: a user that is not a superuser may own a new
+        credential itself, and nothing else may (checked before the fields)."""
+        principal = ctx.principal
+        if principal is None or principal.admin:
+            return
         try:
-            check_inputs(credential_type, fields["inputs"])
+            own = body.get("user") is not None and primary_key(body.get("user")) == principal.id
+        except (TypeError, ValueError):
+            own = False
+        if not own or body.get("team") or body.get("organization"):
+            raise self._denied(f"user {principal.id} may create only its own credentials")
+
+    def _create(self, ctx: OperationContext, fields: dict, owned: dict) -> Reply:
+        """Check the inputs against the type, store the credential and answer 201."""
+        credential_type = fields["credential_type"]
+        inputs = with_field_defaults(credential_type, fields["inputs"])
+        try:
+            check_inputs(credential_type, inputs)
         except InputsError as error:
             raise self.inputs_invalid(error) from None
         now = iso(ctx.now())
@@ -371,8 +508,8 @@ class Behavior(ApiBehavior):
             "name": fields["name"],
             "description": fields["description"],
             "credential_type": credential_type["id"],
-            "user": user["id"],  # the path wins over any "user" in the body
-            "inputs": stored_inputs(credential_type, fields["inputs"]),
+            **owned,
+            "inputs": stored_inputs(credential_type, inputs),
             "created": now,
             "modified": now,
             "created_by": self._acting_id(ctx),
@@ -388,17 +525,18 @@ class Behavior(ApiBehavior):
                   else {k: [safe_text(m) for m in v] for k, v in detail.items()})
         return self.invalid({"inputs": detail})
 
-    def _validate_fields(self, ctx: OperationContext, body: dict, mode: str) -> dict:
+    def _validate_fields(self, ctx: OperationContext, body: dict, mode: str, owners: bool = False) -> dict:
         """DRF's field-by-field pass: every field error at once, in the serializer's order.
 
         `mode` is "create", "put" or "patch". [awx] A field left out of a PATCH keeps its
-        value; so does a left-out `description` or `inputs` on PUT (DRF gives a
-        ModelSerializer field without a serializer default nothing to reset it to). The
-        result holds only the fields to set.
+        value; a PUT resets a left-out `description` to "" and `inputs` to {} (AWX's
+        BaseSerializer passes the model defaults). With `owners`, the write-only owner
+        fields too (an entity, or None when not given). The result holds only the fields
+        to set.
         """
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = {}
-        keep_if_missing = {"create": (), "put": ("description", "inputs"),
+        keep_if_missing = {"create": (), "put": (),
                            "patch": ("name", "description", "credential_type", "inputs")}[mode]
         checks = {
             "name": lambda v: char_field(v, required=True, max_length=512, allow_blank=False),
@@ -406,6 +544,10 @@ class Behavior(ApiBehavior):
             "credential_type": lambda v: related_field(v, ctx.data["credential_types"]),
             "inputs": inputs_field,
         }
+        if owners:  # [awx] null (or "") is no owner; any other value must name one
+            for name, collection in (("user", "users"), ("team", "teams"), ("organization", "organizations")):
+                checks[name] = lambda v, c=collection: ((None, []) if v is _MISSING or v in (None, "")
+                                                        else related_field(v, ctx.data[c]))
         for name, check in checks.items():
             raw = body.get(name, _MISSING)
             if raw is _MISSING and name in keep_if_missing:
@@ -454,9 +596,11 @@ class Behavior(ApiBehavior):
         fields = self._validate_fields(ctx, body, mode)
         types = ctx.data["credential_types"]
         credential_type = fields.get("credential_type") or types.get(credential["credential_type"])
+        if "inputs" in fields:
+            self._require_same_vault_id(types.get(credential["credential_type"]), credential, fields["inputs"])
         inputs = fields["inputs"] if "inputs" in fields else credential["inputs"]
         try:
-            inputs = merge_encrypted(credential_type, inputs, credential["inputs"])
+            inputs = with_field_defaults(credential_type, merge_encrypted(credential_type, inputs, credential["inputs"]))
             check_inputs(credential_type, inputs, creating=False)
         except InputsError as error:
             raise self.inputs_invalid(error) from None
@@ -470,6 +614,12 @@ class Behavior(ApiBehavior):
             "modified_by": self._acting_id(ctx),
         })
         return Reply(200, self.shown(ctx, stored))
+
+    def _require_same_vault_id(self, stored_type: dict | None, credential: dict, inputs: dict) -> None:
+        """[awx] CredentialSerializer.validate_inputs: a vault credential keeps its vault_id."""
+        if (stored_type or {}).get("kind") == "vault" and "vault_id" in credential["inputs"] \
+                and credential["inputs"]["vault_id"] != inputs.get("vault_id"):
+            raise self.invalid({"inputs": [VAULT_ID_FIXED]})
 
     # --- credential types -------------------------------------------------------------------
     @handles("listCredentialTypes")
@@ -491,7 +641,9 @@ class Behavior(ApiBehavior):
     def complete_entity(self, collection: str, entity: dict, fake: Fake, data: ApiData) -> dict:
         """Timestamps, the creator (user 1), and inputs checked against the credential type."""
         entity = dict(entity)
-        if collection == "credential_types":
+        if collection in ("organizations", "teams"):
+            self._complete_timestamps(entity, fake)
+        elif collection == "credential_types":
             self._complete_timestamps(entity, fake)
             ids = [f["id"] for f in entity["inputs"].get("fields") or []]
             if len(ids) != len(set(ids)):
@@ -500,9 +652,16 @@ class Behavior(ApiBehavior):
             self._complete_timestamps(entity, fake)
             entity.setdefault("created_by", ADMIN_ID if ADMIN_ID in data["users"] else None)
             entity.setdefault("modified_by", entity["created_by"])
+            owners = [name for name in OWNERS if entity.get(name) is not None]
+            if len(owners) != 1:
+                raise ValueError(f"a credential has exactly one owner: user, team or organization (found "
+                                 f"{', '.join(owners) or 'none'})")
+            if entity.get("team") is not None:  # [awx] a team's credential belongs to its organization
+                entity["organization"] = (data["teams"].get(entity["team"]) or {}).get("organization")
             credential_type = data["credential_types"].get(entity["credential_type"])
             if credential_type is None:
                 raise ValueError(f"field credential_type: no credential type {entity['credential_type']}")
+            entity["inputs"] = with_field_defaults(credential_type, entity["inputs"])
             try:
                 check_inputs(credential_type, entity["inputs"])
             except InputsError as error:
@@ -518,6 +677,23 @@ class Behavior(ApiBehavior):
 
 
 # --- helpers used above -------------------------------------------------------------------------
+# [awx] named_url_graph.py: characters a named URL's part escapes ('+' joins its parts).
+_NAMED_URL_ESCAPES = {c: quote(c, safe="") for c in ";/?:@=&[]"}
+
+
+def named_url_part(value: Any) -> str:
+    """One part of an AWX named URL: reserved characters escaped, a '+' as '[+]'."""
+    text = "" if value is None else str(value)
+    for char, escaped in _NAMED_URL_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text.replace("+", "[+]")
+
+
+def _text(value: Any) -> str:
+    """A form field as text ('' when absent)."""
+    return value if isinstance(value, str) else ""
+
+
 def later_than(now: datetime, previous: str) -> str:
     """`now` as a timestamp, or a microsecond after `previous` when the clock is not past it."""
     try:

@@ -9,8 +9,9 @@ the way this module does:
 - a secret input sent as ``$encrypted$`` on create: one message, before anything else;
 - a problem tied to no field (an unknown key, inputs not an object): one message, and it
   hides every per-field problem;
-- per-field problems: ``{"field": ["message"]}``, then "required for <type name>" for a
-  required input that is missing or empty, then the SSH key passphrase rules.
+- per-field problems: ``{"field": ["message"]}``, then the SSH key passphrase rules
+  ([awx] a type's required inputs are not enforced on save; an input sent empty takes
+  its field's default, `with_field_defaults`).
 
 Secrets are stored in clear (the mock has nothing to protect) and shown as
 ``$encrypted$``; an empty secret is dropped and an ``ASK`` in an ask-at-runtime field is
@@ -249,12 +250,27 @@ def check_inputs(credential_type: dict, inputs: dict, *, creating: bool = True) 
     surrogates = _surrogates(inputs)
     errors = _schema_errors(credential_type, {k: ("" if k in surrogates else v) for k, v in inputs.items()})
     errors.update(surrogates)
-    for field in (credential_type.get("inputs") or {}).get("required") or []:
-        if not inputs.get(field):
-            errors[field] = [f"required for {credential_type['name']}"]
+    # [awx] A type's `required` inputs are not enforced on save (since commit 42f4956a7f):
+    # they are asked for when a job launches.
     _key_unlock_errors(credential_type, inputs, errors)
     if errors:
         raise InputsError(errors)
+
+
+def with_field_defaults(credential_type: dict, inputs: dict) -> dict:
+    """[awx] CredentialInputField.validate: an input of the type sent empty (null, "",
+    false, 0) takes the field's default: its first choice, else "" or false by type.
+    Keys the type does not define are left for the schema check to refuse."""
+    if not isinstance(inputs, dict) or all(inputs.values()):
+        return inputs
+    fields = {f["id"]: f for f in fields_of(credential_type)}
+    filled = dict(inputs)
+    for key, value in inputs.items():
+        field = fields.get(key)
+        if not value and field is not None:
+            filled[key] = field["choices"][0] if field.get("choices") else \
+                (False if field.get("type") == "boolean" else "")
+    return filled
 
 
 def merge_encrypted(credential_type: dict, inputs: dict, stored: dict) -> dict:

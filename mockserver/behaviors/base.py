@@ -78,11 +78,11 @@ class OperationContext:
 Handler = Callable[[OperationContext], Reply]
 
 
-def handles(operation_id: str) -> Callable[[Handler], Handler]:
-    """Mark a behaviour method as the handler of an operationId."""
+def handles(*operation_ids: str) -> Callable[[Handler], Handler]:
+    """Mark a behaviour method as the handler of one or more operationIds."""
 
     def mark(func: Handler) -> Handler:
-        func.__mock_operation__ = operation_id  # type: ignore[attr-defined]
+        func.__mock_operations__ = operation_ids  # type: ignore[attr-defined]
         return func
 
     return mark
@@ -135,8 +135,7 @@ class ApiBehavior:
         self._handlers: dict[str, Handler] = {}
         for name in dir(type(self)):
             func = getattr(type(self), name)
-            operation_id = getattr(func, "__mock_operation__", None)
-            if operation_id:
+            for operation_id in getattr(func, "__mock_operations__", ()):
                 self._handlers[operation_id] = getattr(self, name)
 
     # --- the API's error format -------------------------------------------------------
