@@ -21,10 +21,19 @@ def awx_base():
         yield base
 
 
-def awx(base: str, *args: str) -> dict:
-    """Run the awx CLI with a token; its JSON answer (the command must succeed)."""
-    result = subprocess.run([AWX, "--conf.host", base, "--conf.token", "any-token", "-f", "json", *args],
-                            capture_output=True, text=True, timeout=60)
+TOKEN = ("--conf.token", "any-token")
+PASSWORD = ("--conf.username", "admin", "--conf.password", "password")  # a session login (POST /api/login/)
+
+
+def run_awx(base: str, *args: str, auth: tuple = TOKEN) -> subprocess.CompletedProcess:
+    """The awx CLI as a user runs it (JSON output, no colours)."""
+    return subprocess.run([AWX, "--conf.host", base, *auth, "--conf.color", "f", "-f", "json", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def awx(base: str, *args: str, auth: tuple = TOKEN) -> dict:
+    """Run the awx CLI; its JSON answer (the command must succeed)."""
+    result = run_awx(base, *args, auth=auth)
     assert result.returncode == 0, f"awx {' '.join(args)}: {result.stdout}\n{result.stderr}"
     return json.loads(result.stdout)
 
@@ -59,3 +68,60 @@ def test_users_and_a_user_through_the_api(awx_base):
     # The links a credential writes now resolve (related.user, owners[].url).
     credential = requests.get(f"{awx_base}/api/v2/users/2/credentials/", headers=headers, timeout=10).json()["results"][0]
     assert requests.get(awx_base + credential["related"]["user"], headers=headers, timeout=10).status_code == 200
+
+
+def test_credential_types_list_by_name_finds_exactly_one(awx_base):
+    listed = awx(awx_base, "credential_types", "list", "--name", "Machine")
+    assert listed["count"] == 1 and listed["results"][0]["id"] == 1
+
+
+@pytest.mark.parametrize("auth", [TOKEN, PASSWORD], ids=["token", "username-password"])
+def test_credentials_create_list_get_modify_delete(awx_base, auth):
+    name = f"awxkit {auth[0]}"
+    created = awx(awx_base, "credentials", "create", "--name", name, "--credential_type", "1", "--user", "1",
+                  "--inputs", '{"username": "u", "password": "p"}', auth=auth)
+    assert created["inputs"] == {"username": "u", "password": "$encrypted$"} and created["name"] == name
+    listed = awx(awx_base, "credentials", "list", "--name", name, auth=auth)
+    assert [row["id"] for row in listed["results"]] == [created["id"]]
+    got = awx(awx_base, "credentials", "get", str(created["id"]), auth=auth)
+    assert (got["id"], got["name"], got["credential_type"]) == (created["id"], name, 1)
+    modified = awx(awx_base, "credentials", "modify", str(created["id"]), "--name", name + " (M)", auth=auth)
+    assert modified["name"] == name + " (M)"
+    assert run_awx(awx_base, "credentials", "delete", str(created["id"]), auth=auth).returncode == 0
+    gone = run_awx(awx_base, "credentials", "get", str(created["id"]), auth=auth)
+    assert gone.returncode != 0 and "Not found." in gone.stdout + gone.stderr
+
+
+def test_a_wrong_password_fails_the_command(tmp_path):
+    scenario = tmp_path / "strict.yaml"
+    scenario.write_text("apis:\n  awx:\n    auth:\n      users:\n"
+                        "        - {username: admin, password: s3cret, role: admin, user: 1}\n")
+    with cli_server("--api", "awx", "--fixtures", "default", "--fixtures", str(scenario)) as (base, _):
+        assert awx(base, "me", auth=("--conf.username", "admin", "--conf.password", "s3cret"))["count"] == 1
+        refused = run_awx(base, "me", auth=("--conf.username", "admin", "--conf.password", "wrong"))
+        assert refused.returncode != 0
+
+
+PYTHON_API = """
+import sys
+from awxkit import api, config
+from awxkit.utils import PseudoNamespace
+config.base_url = sys.argv[1]
+config.credentials = PseudoNamespace({"default": {"username": "admin", "password": "password"}})
+v2 = api.Api().load_session().get().available_versions.v2.get()
+page = v2.credential_types.get(id=1)
+print(page.count, page.results[0].id, page.results[0].name)
+"""
+
+
+def test_the_python_api_gets_a_credential_type_by_id(awx_base):
+    result = subprocess.run([sys.executable, "-c", PYTHON_API, awx_base], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "1", "Machine"]
+
+
+def test_users_organizations_and_teams_list(awx_base):
+    # `awx users` first reads the object_roles of every role-holding kind (OPTIONS only for most)
+    assert {"admin", "jdoe", "bsmith"} <= {u["username"] for u in awx(awx_base, "users", "list")["results"]}
+    assert [o["name"] for o in awx(awx_base, "organizations", "list")["results"]] == ["Default"]
+    assert awx(awx_base, "teams", "list")["results"][0]["organization"] == 1

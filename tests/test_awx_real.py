@@ -266,3 +266,11 @@ def test_the_session_and_the_password_never_reach_the_journal(client):
     journal = client.get("/__mock/requests").get_data(as_text=True)
     assert "S3CRET-LOGIN-PASSWORD" not in journal and key not in journal and csrf_from(response) not in journal
     assert violations(login(client, password="")) != []
+
+
+def test_kinds_only_described_give_their_roles_and_no_list(client):
+    response = client.options(f"{BASE}/api/v2/job_templates/", headers=ADMIN)
+    assert response.status_code == 200
+    assert response.json["object_roles"] == ["admin_role", "execute_role", "read_role"]
+    listed = client.get(f"{BASE}/api/v2/job_templates/", headers=ADMIN)
+    assert listed.status_code == 405 and listed.headers["Allow"] == "OPTIONS"

@@ -402,7 +402,9 @@ class Behavior(ApiBehavior):
 
     @handles("describeCredentials", "describeCredential", "describeCredentialTypes", "describeCredentialType",
              "describeUsers", "describeUser", "describeUserCredentials", "describeOrganizations",
-             "describeOrganization", "describeTeams", "describeTeam")
+             "describeOrganization", "describeTeams", "describeTeam", "describeProjectList",
+             "describeInventoryList", "describeJobTemplateList", "describeWorkflowJobTemplateList",
+             "describeInstanceGroupList")
     def describe(self, ctx: OperationContext) -> Reply:
         """[awx] OPTIONS: the view's metadata (awx_metadata), for an authenticated caller."""
         return awx_metadata.describe(self, ctx)

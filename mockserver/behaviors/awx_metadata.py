@@ -26,9 +26,15 @@ from ..messages import Reply
 METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 RENDERS = ["application/json", "text/html"]
 PARSES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
-# [awx] The roles an object of each kind has (``object_roles`` of a list's metadata).
+# [awx] The roles an object of each kind has (``object_roles`` of a list's metadata), by
+# the list's path segment. awxkit's ``users grant/revoke`` read them for every kind.
 OBJECT_ROLES = {
     "credentials": ["admin_role", "use_role", "read_role"],
+    "projects": ["admin_role", "use_role", "update_role", "read_role"],
+    "inventories": ["admin_role", "update_role", "adhoc_role", "use_role", "read_role"],
+    "job_templates": ["admin_role", "execute_role", "read_role"],
+    "workflow_job_templates": ["admin_role", "execute_role", "read_role", "approval_role"],
+    "instance_groups": ["admin_role", "use_role", "read_role"],
     "organizations": ["admin_role", "execute_role", "project_admin_role", "inventory_admin_role",
                       "credential_admin_role", "workflow_admin_role", "notification_admin_role",
                       "job_template_admin_role", "execution_environment_admin_role", "auditor_role",
@@ -62,9 +68,11 @@ def describe(behavior, ctx) -> Reply:
             "types": [kind["const"]] if "const" in kind else list(kind.get("enum") or ()),
             "search_fields": sorted(view_filters.get("search") or ()),
             "related_search_fields": [f"{name}__search" for name in sorted(view_filters.get("related") or {})],
-            "object_roles": OBJECT_ROLES.get(collection or "", []),
             "max_page_size": int(paging.get("max_size", 1000)),
         })
+    resource = ctx.operation.path.rstrip("/").rsplit("/", 1)[-1]
+    if paging or resource in OBJECT_ROLES:
+        body["object_roles"] = OBJECT_ROLES.get(resource, [])
     methods = set(here) | {"HEAD"} if "GET" in here else set(here)
     return Reply(200, body, {"Allow": ", ".join(m for m in METHOD_ORDER if m in methods)})
 

@@ -1,4 +1,5 @@
-"""AWX: credentials created under a user, changed and deleted at the url they carry.
+"""AWX: credentials created under a user, found by name in the global list, changed and
+deleted at the url they carry; OPTIONS describes what a create takes (awxkit's needs).
 
 A flow of its own, because the derived one cannot follow AWX's paths: a credential is
 created and listed under ``/users/{id}/credentials/`` but read, changed and deleted at
@@ -65,6 +66,21 @@ def run(flow: Flow) -> None:
     with flow.check("the user's list shows the new credential"):
         flow.require(created, "the created credential")
         flow.expect(find_in_list(flow, user, created), drifts.NOT_PERSISTED, f"{created} is not on user {user}'s list")
+
+    with flow.check("the global list finds it by name (?name=), as awxkit looks names up"):
+        flow.require(created, "the created credential")
+        exchange = flow.call("listCredentials", query={"name": name})
+        flow.expect_status(exchange, 200)
+        ids = [row.get("id") for row in exchange.member("results", default=[])]
+        flow.expect(ids == [created], drifts.WRONG_CONTENT, f"?name= listed {ids}, expected [{created}]")
+
+    with flow.check("OPTIONS on the credential list describes what a create takes"):
+        exchange = flow.call("describeCredentials")
+        flow.expect_status(exchange, 200)
+        fields = exchange.member("actions", "POST", default={}) or {}
+        flow.expect((fields.get("name") or {}).get("required") is True
+                    and (fields.get("credential_type") or {}).get("type") == "id", drifts.WRONG_CONTENT,
+                    "actions.POST does not say name is required and credential_type an id")
 
     with flow.check("get returns the credential as created"):
         flow.require(created, "the created credential")
