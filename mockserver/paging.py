@@ -21,7 +21,9 @@ operation's declarations say how (docs/x-mock.md has an example of each):
   - ``none``: every row.
 
 A page costs by its size, not by the size of the list: ordered groups are kept sorted by
-the store, unordered ones are read through the parent's index.
+the store, unordered ones are read through the parent's index. A request that filters,
+searches or orders by a parameter (``x-mock-filters``, `mockserver.filters`) reads the
+whole group instead; one without such a parameter pays a set lookup per parameter.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import math
 import urllib.parse
 from typing import Any, Callable, Sequence
 
+from . import filters
 from .bodies import fill_template
 from .validation import Violation
 
@@ -61,10 +64,15 @@ def page(behavior, ctx, collection, where: tuple[str, Any] | None) -> tuple[list
     declared = ctx.operation.extensions.get("x-mock-paging") or {}
     order = ctx.operation.extensions.get("x-mock-order")
     style, query = declared.get("style", "none"), ctx.query
-    if where is not None and order is None and style != "cursor":
+    chosen = filters.chosen(behavior, ctx, collection, where, order) \
+        if "x-mock-filters" in ctx.operation.extensions else None
+    if chosen is not None:  # filtered, searched or ordered by the request: a list of its own
+        rows, sort_key = chosen, None
+    elif where is not None and order is None and style != "cursor":
         # The usual list: a parent's children in stored order, read through its index by the page.
         return _indexed_page(behavior, ctx, collection, where, declared, style)
-    rows, sort_key = _rows_of(collection, where, order)
+    else:
+        rows, sort_key = _rows_of(collection, where, order)
     if style == "links":
         return _links_page(behavior, ctx, rows, declared)
     if style == "cursor":

@@ -20,6 +20,7 @@ from pathlib import Path
 from .behaviors import API_IDS  # noqa: F401  (re-exported: registry.API_IDS is the usual name)
 from .behaviors.base import ApiBehavior
 from .data import spec_dir as shipped_spec_dir
+from .filters import check_declarations as check_filters
 from .routing import Router
 from .journal import Masking
 from .spec import ApiSpec, SpecError, load_spec, readable_inside_sensitive, secret_names
@@ -114,6 +115,7 @@ def mount(spec: ApiSpec, generic: bool = False) -> MountedApi:
     if extra:
         raise SpecError(f"behaviors/{spec.api_id}.py handles operations not in the spec: {extra}")
     behavior.views = compile_views(spec, behavior.view_filters)  # after the engine inferred its collections
+    check_filters(spec)  # (x-mock-filters may name those collections too)
     return MountedApi(spec=spec, router=Router(spec), behavior=behavior)
 
 

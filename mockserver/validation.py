@@ -314,7 +314,10 @@ def coerce(raw: str, schema: dict) -> Any:
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
     if "integer" in kinds and _INTEGER.fullmatch(raw):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:  # past Python's 4300 digits: a string, which the schema check reports
+            return raw
     if "number" in kinds and _NUMBER.fullmatch(raw):
         return float(raw)
     if "boolean" in kinds and raw in ("true", "false"):

@@ -124,6 +124,59 @@ def _order(value: Any) -> str:
     return "" if isinstance(value.get("descending", False), bool) else "descending must be true or false"
 
 
+FILTER_KEYS = ("style", "model", "fields", "related", "search", "forbidden", "order", "reserved", "types", "absent")
+FILTER_TYPES = ("integer", "number", "boolean", "string", "date-time", "reference", "json")
+
+
+def _member_names(value: Any) -> bool:
+    """A list of member names (no ``__``: that separates a filter's fields)."""
+    return isinstance(value, list) and all(isinstance(n, str) and n and "__" not in n for n in value)
+
+
+def _filters(value: Any) -> str:
+    """x-mock-filters (mockserver.filters): the lists are names, and what the options name is a field."""
+    if not isinstance(value, dict):
+        return "must be a mapping of style, fields and their options"
+    unknown = sorted(set(value) - set(FILTER_KEYS))
+    if unknown:
+        return f"unknown key(s) {unknown}; it takes {', '.join(FILTER_KEYS)}"
+    if value.get("style", "django") != "django":
+        return f"unknown style {value.get('style')!r}; the one style is django"
+    fields = value.get("fields")
+    if not _member_names(fields) or not fields:
+        return "fields must be a list of member names (without __)"
+    if "model" in value and not (isinstance(value["model"], str) and value["model"]):
+        return "model must be a name"
+    for name in ("search", "reserved"):
+        if name in value and not _member_names(value[name]):
+            return f"{name} must be a list of names"
+    order = value.get("order", [])
+    if not (_member_names([order]) if isinstance(order, str) else _member_names(order)):
+        return "order must be the name of the order parameter, or a list of names"
+    forbidden = value.get("forbidden", [])
+    if isinstance(forbidden, dict):
+        if not all(isinstance(m, str) for m in forbidden.values()) or not _member_names(list(forbidden)):
+            return "forbidden must list member names, or map them to the 403's message"
+    elif not _member_names(forbidden):
+        return "forbidden must list member names, or map them to the 403's message"
+    for name in ("related", "types", "absent"):
+        if not isinstance(value.get(name, {}), dict):
+            return f"{name} must be a mapping of fields"
+    if not all(isinstance(c, str) for c in (value.get("related") or {}).values()):
+        return "related must map fields to the collections they name"
+    bad = sorted({str(t) for t in (value.get("types") or {}).values()} - set(FILTER_TYPES))
+    if bad:
+        return f"types: unknown type(s) {bad}; choose from {', '.join(FILTER_TYPES)}"
+    for name in ("search", "related", "types", "absent"):
+        outside = sorted(set(map(str, value.get(name) or ())) - set(fields))
+        if outside:
+            return f"{name} names what fields does not list: {outside}"
+    both = sorted(set(forbidden) & set(fields))
+    if both:
+        return f"a field cannot be forbidden too: {both}"
+    return ""
+
+
 VIEW_KEYS = {"collection", "show"}
 
 
@@ -280,6 +333,7 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], Callable[[Any], str]]] = {
     "x-mock-validation": ((OPERATION,), _one_of("handler")),
     "x-mock-paging": ((OPERATION,), _paging),
     "x-mock-order": ((OPERATION,), _order),
+    "x-mock-filters": ((OPERATION,), _filters),
     "x-mock-views": ((ROOT,), _views),
     "x-mock-view": ((OPERATION,), _view_name),
     "x-mock-any-cookie": ((SECURITY_SCHEME,), _boolean),

@@ -132,6 +132,8 @@ class ApiBehavior:
 
     def __init__(self) -> None:
         self._list_shapes: dict[str, tuple] = {}  # operationId -> (status, row projector): see _list_shape
+        # (operationId, collection) -> its compiled x-mock-filters (mockserver.filters.compiled_for)
+        self.filter_sets: dict[tuple[str, str], Any] = {}
         self._handlers: dict[str, Handler] = {}
         for name in dir(type(self)):
             func = getattr(type(self), name)
@@ -334,11 +336,12 @@ class ApiBehavior:
                 Violation(location, f"/{name}", f"no such {singular.replace('_', ' ')} (or not yours to see)", "exists")])
         return entity
 
-    # --- lists (x-mock-paging, x-mock-order) ----------------------------------------------
+    # --- lists (x-mock-paging, x-mock-order, x-mock-filters) ------------------------------
     def listing(self, ctx: OperationContext, collection: str, where: tuple[str, Any] | None = None,
                 view: Callable[[dict], Any] | None = None) -> Reply:
         """The operation's list of `collection` (the rows whose ``where[0]`` is ``where[1]``),
-        ordered, paged and wrapped as it declares (`mockserver.paging`); each row shown by
+        filtered, ordered, paged and wrapped as it declares (`mockserver.paging`,
+        `mockserver.filters`); each row shown by
         `view`, else by the operation's declared view, else through the documented
         response's item schema."""
         status, projected = self._list_shape(ctx.operation)

@@ -157,7 +157,7 @@ class CrudBehavior(ApiBehavior):
     def _list(self, ctx: OperationContext, op: Operation, plan: Plan) -> Reply:
         resource = plan.resource
         parent = self._parent_value(ctx, plan)
-        if "x-mock-paging" in op.extensions or "x-mock-order" in op.extensions:  # declared: as declared
+        if {"x-mock-paging", "x-mock-order", "x-mock-filters"} & op.extensions.keys():  # declared: as declared
             return self.listing(ctx, resource.name, (resource.parent_field, parent) if resource.parent_field else None)
         collection = ctx.data[resource.name]
         rows = collection.where(resource.parent_field, parent) if resource.parent_field else list(collection)
