@@ -870,7 +870,7 @@ def test_get_one_credential_type(client):
 
 
 # --- routing --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/api/v2/nothing/", "/api/v2/users/1/credentials", "/api/v2/projects/"])  # (users/1/ is served)
+@pytest.mark.parametrize("path", ["/api/v2/nothing/", "/api/v2/users/1/credentials", "/api/v2/hosts/"])  # (users/1/ is served)
 def test_unknown_path_is_404_not_found(client, path):
     response = client.get(BASE + path, headers=ADMIN)
     assert (response.status_code, response.json) == (404, {"detail": "Not found."})
