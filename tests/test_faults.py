@@ -188,7 +188,7 @@ def test_latency_option_slows_api_requests_not_the_control_api():
 @pytest.mark.parametrize("rule,message", [
     ({"api": "awxx", "status": 503}, "rules[0].api: no API 'awxx'"),
     ({"operation": "createCredentialz", "status": 503}, "rules[0].operation: 'createCredentialz'"),
-    ({"api": "awx", "operation": "createCredential", "status": 503}, "is not an operationId of awx"),
+    ({"api": "awx", "operation": "createSession", "status": 503}, "is not an operationId of awx"),
     ({"method": "FETCH", "status": 503}, "rules[0].method: 'FETCH'"),
     ({"path": "awx/api", "status": 503}, "rules[0].path"),
 ])
