@@ -6,13 +6,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
+# More `mockserver run` options for `make run`, e.g. RUN_ARGS='--api-port awx=8052 --seed 42'.
+RUN_ARGS ?=
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test stress contract bench image image-test install clean
 
 run: $(STAMP)
 	$(BIN)/python -m compileall -q mockserver  # bytecode on disk: a faster start (cheap when current)
-	$(BIN)/mockserver run --host $(HOST) --port $(PORT)
+	$(BIN)/mockserver run --host $(HOST) --port $(PORT) $(RUN_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

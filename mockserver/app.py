@@ -3,7 +3,9 @@
 ``create_app(config)`` returns a Flask app (so ``app.test_client()`` works in tests) whose
 WSGI entry is wrapped by `MockApp`: requests under an API's mount prefix are turned into
 `MockRequest` values and answered by the pipeline directly, without Flask's routing;
-everything else (the control API, ``GET /``) is Flask's. CORS applies to both.
+everything else (the control API, ``GET /``) is Flask's. CORS applies to both. A request
+that came in on an API's own port (``--api-port``: the server names the API in the
+environ, `PINNED_API`) belongs to that API with no mount prefix, as with ``--api``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .messages import MockRequest, Reply
 from .pipeline import Outcome
 from .registry import MountedApi
 from .runtime import MAX_CONTROL_BODY, MockConfig, MockRuntime
-from .server import ARRIVED, DroppedConnection
+from .server import ARRIVED, PINNED_API, DroppedConnection
 from .wsgi_request import read_request, request_path
 
 log = logging.getLogger("mockserver.access")
@@ -94,7 +96,7 @@ class MockApp:
             return [b""]
         if path == "/__mock/health" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return self._health(environ, start_response)
-        api, mount, inner = self._resolve(path)
+        api, mount, inner = self._resolve(environ, path)
         if api is None:
             if path != "/" and not path.startswith("/__mock"):
                 self._record_unrouted(environ, path)
@@ -127,9 +129,9 @@ class MockApp:
 
         self.flask_wsgi  # noqa: B018  (builds the control app)
 
-    def body_limit(self, raw_path: str) -> int:
-        """The most body bytes worth reading for this WSGI path: past it the answer is a 413."""
-        api = self._resolve(request_path({"PATH_INFO": raw_path}))[0]
+    def body_limit(self, environ) -> int:
+        """The most body bytes worth reading for this request: past it the answer is a 413."""
+        api = self._resolve(environ)[0]
         return MAX_CONTROL_BODY if api is None else self.runtime.config.max_body
 
     def plan_fault(self, environ) -> float:
@@ -142,7 +144,7 @@ class MockApp:
         faults = self.runtime.faults
         if not (faults.active or faults.latency is not None):
             return 0.0
-        api, mount, inner = self._resolve(request_path(environ))
+        api, mount, inner = self._resolve(environ)
         if api is None or cors.is_preflight(environ):
             return 0.0
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
@@ -217,13 +219,20 @@ class MockApp:
         self._record(None, request, Outcome(Reply(404), None, unmatched={"closest": suggestion, "why": why}),
                      404, 0.0, None)
 
-    def _resolve(self, path: str) -> tuple[MountedApi | None, str, str]:
-        """Which API a path belongs to: (api, mount prefix, path inside the API)."""
+    def _resolve(self, environ, path: str | None = None) -> tuple[MountedApi | None, str, str]:
+        """Which API a request belongs to: (api, mount prefix, path inside the API).
+
+        `path` is the request's (`request_path`), when the caller has it already. The
+        control API keeps ``/__mock/`` on every port; an API's own port (``--api-port``)
+        or ``--api`` serves that API at the root, so its links carry no mount prefix.
+        """
+        path = request_path(environ) if path is None else path
         if path.startswith("/__mock/") or path == "/__mock":
             return None, "", path
-        single = self.runtime.single
-        if single is not None:
-            return single, "", path
+        pinned = environ.get(PINNED_API)
+        at_root = self.runtime.apis[pinned] if pinned is not None else self.runtime.single
+        if at_root is not None:
+            return at_root, "", path
         head, _, rest = path[1:].partition("/")
         api = self.runtime.apis.get(head)
         if api is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .behaviors import API_IDS
-from .cli_inputs import InputError, byte_size, data_files, folder, output_file, spec_files
+from .cli_inputs import InputError, api_ports as api_port_pairs, byte_size, data_files, folder, output_file, spec_files
 from .data import MissingData
 
 # The rest is imported by the commands that need it: `wait` and `--version` (the image's
@@ -47,6 +47,9 @@ def main() -> None:
 @click.option("--spec", "extra_specs", multiple=True, type=click.Path(path_type=Path), callback=spec_files,
               help="Also serve this OpenAPI 3.0/3.1 file (YAML or JSON) at /<file stem>, statefully, with no "
                    "code; repeatable.")
+@click.option("--api-port", "api_ports", multiple=True, metavar="ID=PORT", callback=api_port_pairs,
+              help="Also serve API ID at the root of PORT (same --host, same data), for clients that expect "
+                   "the API at a host's root, e.g. awx=8052; repeatable.")
 @click.option("--seed", type=int, help="Seed for generated data: the same data on every start.")
 @click.option("--fixtures", "fixtures", multiple=True, type=click.Path(path_type=Path), callback=data_files,
               help="Data file(s) to start with instead of the shipped default.yaml, or the name of a "
@@ -70,15 +73,16 @@ def main() -> None:
               help="Seconds a login stays valid (a PDNS Manager session, an Apinizer token); then its token "
                    "is refused as an unknown one.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
-def run(host, port, single_api, extra_specs, seed, fixtures, spec_dir, threads, state_file, journal_size,
-        journal_bytes, latency, admin_token, session_timeout, quiet):
+def run(host, port, single_api, extra_specs, api_ports, seed, fixtures, spec_dir, threads, state_file,
+        journal_size, journal_bytes, latency, admin_token, session_timeout, quiet):
     """Serve the APIs over HTTP until interrupted."""
     del threads  # accepted for old scripts only
+    _check_api_ports(api_ports, port, single_api, extra_specs)  # before the slow part: loading
     gc.disable()  # loading builds long-lived objects only: collecting meanwhile is wasted time
     try:
         app, port, base = _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir,
                                          state_file, (journal_size, journal_bytes), latency, admin_token, quiet,
-                                         session_timeout)
+                                         session_timeout, api_ports)
     finally:
         gc.enable()
     # The loaded specs and data are long-lived: later collections need not walk them. (No
@@ -90,21 +94,77 @@ def run(host, port, single_api, extra_specs, seed, fixtures, spec_dir, threads, 
 
     def listening() -> None:
         click.echo(f"mockserver: listening on {base}/  (Ctrl-C stops it)")
+        for api_id, its_port in api_ports.items():
+            click.echo(f"mockserver: {api_id} also at {_base_url(host, its_port)}/  (at the root)")
         threading.Thread(target=app.warm_up, name="mockserver-warm-up", daemon=True).start()
 
-    run_until_interrupted(app, host, port, on_listening=listening)
+    run_until_interrupted(app, host, port, on_listening=listening, api_ports=api_ports)
+
+
+def _base_url(host: str, port: int) -> str:
+    from .server import url_host
+
+    return f"http://{url_host(host)}:{port}"
+
+
+def _check_api_ports(api_ports: dict[str, int], port: int, single_api: str | None, extra_specs) -> None:
+    """Refuse an ``--api-port`` for an API that is not served, or on the main ``--port``."""
+    known = [*API_IDS, *(Path(path).stem for path in extra_specs)]
+    for api_id, its_port in api_ports.items():
+        where = f"--api-port {api_id}={its_port}"
+        if api_id not in known:
+            raise InputError(f"{where}: no API {api_id}; choose from {', '.join(known)} (or the file stem "
+                             f"of a --spec)")
+        if single_api and api_id != single_api:
+            raise InputError(f"{where}: {api_id} is not served with --api {single_api}; give --api {api_id}, "
+                             f"or leave --api out to serve every API")
+        if its_port == port:
+            raise InputError(f"{where}: {its_port} is the --port of all APIs; give {api_id} a port of its own")
+
+
+def _free_port_besides(host: str, taken) -> int:
+    """A free port on `host` (``--port 0``) that no ``--api-port`` takes."""
+    from .server import free_port
+
+    port = free_port(host)
+    while port in taken:
+        port = free_port(host)
+    return port
+
+
+def _bind(host: str, port: int, api_ports: dict[str, int]) -> int:
+    """The main port (for 0, a free one that no ``--api-port`` takes), once it and every
+    ``--api-port`` are checked to be free to listen on: granian would only log a failure."""
+    advice = "choose another one with --port, or make run PORT=... in a checkout"
+    try:
+        port = port or _free_port_besides(host, api_ports.values())
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror} ({advice})") from exc
+    _must_bind(host, port, advice)
+    for api_id, its_port in api_ports.items():
+        _must_bind(host, its_port, f"choose another port for --api-port {api_id}")
+    return port
+
+
+def _must_bind(host: str, port: int, advice: str) -> None:
+    """`check_bindable`, failing as one line that says what to do."""
+    from .server import check_bindable
+
+    try:
+        check_bindable(host, port)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror} ({advice})") from exc
 
 
 def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir, state_file, journal, latency,
-                   admin_token, quiet, session_timeout=3600):
-    """Load everything `run` serves and check the port; (app, port, base URL). Prints the banner."""
+                   admin_token, quiet, session_timeout=3600, api_ports=None):
+    """Load everything `run` serves and check the ports; (app, port, base URL). Prints the banner."""
     from .app import create_wsgi
     from .faults import FaultError, parse_latency
     from .fixtures import FixtureError
     from .origins import is_loopback
     from .persistence import PersistError
     from .runtime import MockConfig
-    from .server import check_bindable, free_port, url_host
     from .spec import SpecError
 
     if not is_loopback(host) and not admin_token:
@@ -131,16 +191,14 @@ def _load_and_bind(host, port, single_api, extra_specs, seed, fixtures, spec_dir
         app = create_wsgi(config)
     except (SpecError, FixtureError, PersistError) as exc:
         raise InputError(str(exc)) from exc
-    try:
-        port = port or free_port(host)
-        check_bindable(host, port)
-    except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror} (choose another one with "
-                         f"--port, or make run PORT=... in a checkout)") from exc
+    api_ports = api_ports or {}
+    port = _bind(host, port, api_ports)
     runtime = app.runtime
-    base = f"http://{url_host(host)}:{port}"
+    base = _base_url(host, port)
     for api_id, api in runtime.apis.items():
         click.echo(f"  {api.spec.title:<48} {base}{runtime.mount_of(api_id) or '/'}")
+        if api_id in api_ports:
+            click.echo(f"    also at {_base_url(host, api_ports[api_id])}/ (at the root of its own port)")
         for note in api.behavior.startup_notes():
             click.echo(f"    {note}")
     click.echo(f"  control API: {base}/__mock/health   (seed {runtime.seed})")

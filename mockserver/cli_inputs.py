@@ -1,7 +1,8 @@
-"""Checks of the paths the command line is given: one clear line and exit 2 for a bad one.
+"""Checks of the paths and values the command line is given: one clear line and exit 2
+for a bad one.
 
-Click's own path checks print the usage text around their message; these raise
-`InputError`, which prints just ``Error: <message>``.
+Click's own checks print the usage text around their message; these raise `InputError`,
+which prints just ``Error: <message>``.
 """
 
 from __future__ import annotations
@@ -80,3 +81,23 @@ def byte_size(ctx, param, value: str | int) -> int:
     if not number.isdigit():
         raise InputError(f"{param.opts[0]} {value}: not a size (write e.g. 64M, 512K, 1G or a number of bytes)")
     return int(number) * _UNITS[unit]
+
+
+def api_ports(ctx, param, values: tuple[str, ...]) -> dict[str, int]:
+    """``--api-port ID=PORT`` (repeatable) as {API id: port}: one port per API, and no
+    port given twice. (Whether the API is served, and the port free, `run` checks later.)"""
+    ports: dict[str, int] = {}
+    for given in values:
+        api_id, sep, port = (part.strip() for part in given.partition("="))
+        where = f"{param.opts[0]} {given}"
+        if not sep or not api_id or not port:
+            raise InputError(f"{where}: write ID=PORT, e.g. {param.opts[0]} awx=8052")
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise InputError(f"{where}: the port must be a number from 1 to 65535")
+        if api_id in ports:
+            raise InputError(f"{where}: {api_id} has a port already ({api_id}={ports[api_id]}); one port per API")
+        taken = [other for other, its_port in ports.items() if its_port == int(port)]
+        if taken:
+            raise InputError(f"{where}: port {port} is given to {taken[0]} already; each API needs a port of its own")
+        ports[api_id] = int(port)
+    return ports

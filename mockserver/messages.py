@@ -15,8 +15,9 @@ class MockRequest:
     """An HTTP request as the pipeline sees it, relative to the API's mount point.
 
     `path` is the path inside the API (e.g. ``/records/1/credentials``); `mount` is the
-    prefix the API is served under (``/pdnsmanager``, or ``""`` with ``--api``), which
-    behaviours need to build the links the real API would return.
+    prefix the API was reached under (``/pdnsmanager``, or ``""`` with ``--api`` and on the
+    API's own ``--api-port``), which behaviours need to build the links the real API would
+    return, right for the way this request came in.
     """
 
     method: str

@@ -14,6 +14,11 @@ Why this shape (the measurements are in bench/server-choice.md and bench/results
   gives the application no handle on its sockets, so `drop_connection` finds the socket
   of this very connection by its two addresses and shuts it down (Linux and macOS).
 
+- `mockserver run --api-port awx=8052` adds listeners: one more granian server per such
+  port, on the same loop and thread, serving the same app (the same state). Its bridge
+  puts the port's API into every request's environ (`PINNED_API`), so the app serves that
+  API at the root of the port and writes its links without the mount prefix.
+
 The application itself stays a plain WSGI callable (Flask's test client drives it in the
 unit tests); `RsgiBridge` adapts it to granian's RSGI interface.
 """
@@ -30,8 +35,9 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 from .native_threads import ServerThreads
 
@@ -47,7 +53,7 @@ STOP_TIMEOUT = 10.0  # seconds a stopping server's event-loop thread may take to
 LISTEN_BACKLOG = 4096
 MAX_CONNECTIONS = 16384
 
-# Bodies over the app's limit for their path (MockApp.body_limit: 1 MiB per API request,
+# Bodies over the app's limit for their request (MockApp.body_limit: 1 MiB per API request,
 # 64 MiB for the control API; this for any other app) are never read into memory: the app
 # sees the declared length, or one byte too many of a chunked body, and answers its 413.
 MAX_BODY_READ = 80 * 1024 * 1024
@@ -55,6 +61,10 @@ MAX_BODY_READ = 80 * 1024 * 1024
 # environ key for the request's arrival (time.perf_counter()): MockApp's journal duration
 # then includes a fault's wait, which happens here, before the app is called.
 ARRIVED = "mockserver.arrived"
+
+# environ key for the API a listener is given to (--api-port): the app serves it at the root
+# of that port (MockApp._resolve), whatever the path's first segment says.
+PINNED_API = "mockserver.pinned_api"
 
 # Headers a client may repeat, joined as RFC 9110 says (Cookie with "; ", the rest with ", ").
 _JOINERS = {"cookie": "; "}
@@ -110,17 +120,20 @@ class RsgiBridge:
 
     `plan_fault(environ)` (the mock's `MockApp.plan_fault`) is asked first: it picks the
     request's fault and says how long to wait, and the wait happens here, on the loop.
+    `body_limit(environ)` says how much of a body is worth reading. `pinned_api`, when
+    given, goes into every environ as `PINNED_API` (a listener of ``--api-port``).
     """
 
-    def __init__(self, wsgi_app, plan_fault=None, body_limit=None):
+    def __init__(self, wsgi_app, plan_fault=None, body_limit=None, pinned_api: str | None = None):
         self.wsgi_app = wsgi_app
         self.plan_fault = plan_fault
-        self.body_limit = body_limit or (lambda path: MAX_BODY_READ)
+        self.body_limit = body_limit or (lambda environ: MAX_BODY_READ)
+        self.pinned_api = pinned_api
         self.stopping = asyncio.Event()  # set on shutdown: waiting requests are answered at once
 
     async def __rsgi__(self, scope, protocol) -> None:
         arrived = time.perf_counter()
-        environ = await self._environ(scope, protocol, self.body_limit)
+        environ = await self._environ(scope, protocol, self.body_limit, self.pinned_api)
         environ[ARRIVED] = arrived
         try:
             if self.plan_fault is not None:
@@ -181,8 +194,8 @@ class RsgiBridge:
                 close()
 
     @staticmethod
-    async def _environ(scope, protocol, body_limit) -> dict:
-        """The WSGI environ of an RSGI request, body read (up to ``body_limit(PATH_INFO)``)."""
+    async def _environ(scope, protocol, body_limit, pinned_api: str | None = None) -> dict:
+        """The WSGI environ of an RSGI request, body read (up to ``body_limit(environ)``)."""
         server_host, server_port = _split_address(scope.server)
         environ = {
             "REQUEST_METHOD": scope.method,
@@ -214,17 +227,19 @@ class RsgiBridge:
                 environ[key] = f"{environ[key]}{_JOINERS.get(name, ', ')}{value}" if key in environ else value
         if "HTTP_HOST" not in environ and scope.authority:  # HTTP/2 sends :authority, not Host
             environ["HTTP_HOST"] = scope.authority
+        if pinned_api is not None:  # before the body: its limit is the pinned API's
+            environ[PINNED_API] = pinned_api
         environ["wsgi.input"] = io.BytesIO(await _read_body(environ, protocol, body_limit))
         return environ
 
 
 async def _read_body(environ: dict, protocol, body_limit) -> bytes:
-    """The body, unless it is over ``body_limit(PATH_INFO)`` (asked only when there is one)."""
+    """The body, unless it is over ``body_limit(environ)`` (asked only when there is one)."""
     declared = environ.get("CONTENT_LENGTH", "").strip()
     if declared == "0" or (not declared and "HTTP_TRANSFER_ENCODING" not in environ
                            and environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS", "DELETE")):
         return b""  # (HTTP/2 may send other methods' bodies with neither header: those are read)
-    limit = min(body_limit(environ["PATH_INFO"]), MAX_BODY_READ)
+    limit = min(body_limit(environ), MAX_BODY_READ)
     if declared.isdigit():
         return b"" if int(declared) > limit else await protocol()
     body = bytearray()
@@ -245,13 +260,13 @@ def _granian_server(bridge: RsgiBridge, host: str, port: int):
                   log_enabled=False, backlog=LISTEN_BACKLOG, backpressure=MAX_CONNECTIONS)
 
 
-def _bridge(app) -> RsgiBridge:
+def _bridge(app, pinned_api: str | None = None) -> RsgiBridge:
     # A MockApp plans faults and knows its body limits; the Flask app of create_app() wraps
     # one as its wsgi_app; any other WSGI app is served as it is.
     mock = app if hasattr(app, "plan_fault") else getattr(app, "wsgi_app", None)
     if not hasattr(mock, "plan_fault"):
-        return RsgiBridge(app)
-    return RsgiBridge(app, mock.plan_fault, mock.body_limit)
+        return RsgiBridge(app, pinned_api=pinned_api)
+    return RsgiBridge(app, mock.plan_fault, mock.body_limit, pinned_api)
 
 
 def raise_open_files(wanted: int = MAX_CONNECTIONS + 1024) -> int:
@@ -279,51 +294,82 @@ def check_bindable(host: str, port: int) -> None:
         probe.bind((host, port))
 
 
-async def _until_listening(host: str, port: int, serving: asyncio.Future) -> None:
-    """Return once `host:port` accepts connections (or the server has already stopped)."""
-    while not serving.done():
-        try:
-            _, writer = await asyncio.open_connection(host, port)
-        except OSError:
-            await asyncio.sleep(0.005)
-            continue
-        writer.close()
-        return
+async def _until_listening(host: str, ports: Iterable[int], servings: list[asyncio.Future]) -> None:
+    """Return once every one of `ports` on `host` accepts connections (or a server has
+    already stopped: then nothing is announced)."""
+    for port in ports:
+        while not any(serving.done() for serving in servings):
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                await asyncio.sleep(0.005)
+                continue
+            writer.close()
+            break
 
 
-def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_listening=None) -> None:
+class Listener(NamedTuple):
+    """One port `run_until_interrupted` serves: its bridge and its granian server."""
+
+    bridge: RsgiBridge
+    server: Any
+    port: int
+
+
+def _listeners(app, host: str, port: int, api_ports: Mapping[str, int]) -> list[Listener]:
+    """The main port's listener, then one for each ``--api-port``, whose bridge pins its API."""
+    listeners = []
+    for api_id, its_port in [(None, port), *api_ports.items()]:
+        bridge = _bridge(app, api_id)
+        listeners.append(Listener(bridge, _granian_server(bridge, host, its_port), its_port))
+    return listeners
+
+
+def run_until_interrupted(app, host: str = "127.0.0.1", port: int = 8080, on_listening=None,
+                          api_ports: Mapping[str, int] | None = None) -> None:
     """Serve `app` in this thread until Ctrl-C or SIGTERM, then return.
 
-    `on_listening()` is called once the port accepts connections, so whatever it announces
-    is already true. On the way out, requests still waiting for a latency fault are
-    answered at once rather than waited for, and this returns only once granian's own
-    threads have ended (see `native_threads`), so the caller may let the interpreter
-    finalize and exit with its real status. A second Ctrl-C or SIGTERM ends the process at
-    once (130 or 143).
+    `api_ports` ({api id: port}) adds a listener per entry, on the same loop, serving that
+    API at the root of its port (see `PINNED_API`). `on_listening()` is called once every
+    port accepts connections, so whatever it announces is already true. On the way out,
+    requests still waiting for a latency fault are answered at once rather than waited
+    for, and this returns only once granian's own threads have ended (see
+    `native_threads`), so the caller may let the interpreter finalize and exit with its
+    real status. A second Ctrl-C or SIGTERM ends the process at once (130 or 143).
     """
-    bridge = _bridge(app)
-    server = _granian_server(bridge, host, port)
-    # The only server of its process: its threads (and the process, as `ps` shows it) are
-    # named plainly "mockserver".
+    listeners = _listeners(app, host, port, api_ports or {})
+    # The only servers of their process, all started from this thread: their threads (and
+    # the process, as `ps` shows it) are named plainly "mockserver", and one wait covers them all.
     threads = ServerThreads("mockserver")
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
 
+        def stop_servers() -> None:
+            for listener in listeners:
+                listener.bridge.stopping.set()
+                listener.server.stop()
+
         def stop() -> None:
-            bridge.stopping.set()
-            server.stop()
+            stop_servers()
             for signum in (signal.SIGINT, signal.SIGTERM):  # the next signal does not wait
                 loop.add_signal_handler(signum, os._exit, 128 + signum)
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop)
-        serving = asyncio.ensure_future(server.serve())
+        servings = [asyncio.ensure_future(listener.server.serve()) for listener in listeners]
         if on_listening is not None:
-            await _until_listening(host, port, serving)
-            if not serving.done():
+            await _until_listening(host, [listener.port for listener in listeners], servings)
+            if not any(serving.done() for serving in servings):
                 on_listening()
-        await serving
+        # A server ends only when stopped, or when granian gives up on it: then the others
+        # stop too (the process serves all of its ports or none), and each one's end is
+        # awaited here, never cancelled by asyncio.run, so all of their threads wind down.
+        await asyncio.wait(servings, return_when=asyncio.FIRST_COMPLETED)
+        stop_servers()
+        await asyncio.wait(servings)
+        for serving in servings:
+            serving.result()  # a server's error, if any, is the run's
 
     threads.name_this_thread()
     try:

@@ -150,8 +150,8 @@ def test_a_body_is_read_only_up_to_the_limit_of_its_path():
     asked: list = []
 
     def limit(size):
-        def body_limit(path):
-            asked.append(path)
+        def body_limit(environ):
+            asked.append(environ["PATH_INFO"])
             return size
         return body_limit
 
@@ -170,8 +170,12 @@ def test_a_body_is_read_only_up_to_the_limit_of_its_path():
 
 def test_the_mock_reads_an_api_body_up_to_its_max_body_and_a_control_body_further(make_app):
     mock = make_app(only=["pdnsmanager"]).wsgi_app
-    assert mock.body_limit("/pdnsmanager/records/2/credentials") == mock.runtime.config.max_body
-    assert mock.body_limit("/__mock/state") == 64 * 1024 * 1024
+    assert mock.body_limit({"PATH_INFO": "/pdnsmanager/records/2/credentials"}) == mock.runtime.config.max_body
+    assert mock.body_limit({"PATH_INFO": "/__mock/state"}) == 64 * 1024 * 1024
+    # On an API's own port (--api-port) every path but /__mock/ is that API's.
+    pinned = {"PATH_INFO": "/records/2/credentials", server.PINNED_API: "pdnsmanager"}
+    assert mock.body_limit(pinned) == mock.runtime.config.max_body
+    assert mock.body_limit({**pinned, "PATH_INFO": "/__mock/state"}) == 64 * 1024 * 1024
 
 
 def test_warm_up_builds_the_control_app_before_any_control_call(api_cache):

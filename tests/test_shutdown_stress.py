@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import ROOT, cli_server
+from servers import ROOT, cli_server, free_port, wait_healthy
 
 from mockserver.app import create_app
 from mockserver.native_threads import ServerThreads
@@ -84,21 +84,28 @@ def test_verify_all_against_the_mock_exits_0_fifty_times_in_a_row():
                  for _ in range(50)])
 
 
+@pytest.mark.parametrize("own_port", [False, True], ids=["one-port", "api-port"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_mockserver_run_stopped_by_a_signal_with_traffic_in_flight_exits_0(signum):
+def test_mockserver_run_stopped_by_a_signal_with_traffic_in_flight_exits_0(signum, own_port):
+    """`own_port`: the API also on a port of its own (--api-port), with traffic on both."""
     for _ in range(10):
-        with cli_server("--api", "pdnsmanager") as (base, process):
+        port = free_port()
+        with cli_server("--api", "pdnsmanager", *(["--api-port", f"pdnsmanager={port}"] if own_port else [])) \
+                as (base, process):
+            bases = [base, f"http://127.0.0.1:{port}"] if own_port else [base]
+            for root in bases:
+                wait_healthy(root)
             stop = threading.Event()
 
-            def ask():
+            def ask(root):
                 session = requests.Session()
                 while not stop.is_set():
                     try:
-                        session.get(f"{base}/records/2/credentials", headers={"X-Authentication": "t"}, timeout=5)
+                        session.get(f"{root}/records/2/credentials", headers={"X-Authentication": "t"}, timeout=5)
                     except requests.RequestException:
                         return
 
-            clients = [threading.Thread(target=ask, daemon=True) for _ in range(3)]
+            clients = [threading.Thread(target=ask, args=(root,), daemon=True) for root in bases for _ in range(3)]
             for client in clients:
                 client.start()
             process.send_signal(signum)
