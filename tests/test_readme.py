@@ -130,3 +130,20 @@ def test_the_ci_recipes_parse_and_their_mockserver_commands_work(tmp_path):
                                     capture_output=True, text=True, timeout=300)
             assert result.returncode == 0, f"{command}\n{result.stdout[-1500:]}{result.stderr[-1500:]}"
     assert {c.split()[1] for c in commands} >= {"run", "wait", "verify"}
+
+
+def test_the_awx_client_commands_work_as_pasted(tmp_path):
+    """The README's awxkit commands, in order, against `--api-port awx=PORT` as it shows."""
+    from servers import free_port
+
+    run = [c for c in readme_commands(".venv/bin/mockserver run") if "--api-port awx=8052" in c]
+    commands = readme_commands(".venv/bin/awx ")
+    assert run and len(commands) >= 7
+    assert any("--conf.username" in c for c in commands) and any("credentials create" in c for c in commands)
+    port = free_port()
+    with cli_server("--api-port", f"awx={port}"):
+        for command in commands:
+            result = subprocess.run(command.replace("127.0.0.1:8052", f"127.0.0.1:{port}"), shell=True, cwd=ROOT,
+                                    capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+            assert "Machine" in result.stdout or "credential_types list" not in command
