@@ -679,16 +679,14 @@ class Behavior(ApiBehavior):
 
 
 # --- helpers used above -------------------------------------------------------------------------
-# [awx] named_url_graph.py: characters a named URL's part escapes ('+' joins its parts).
-_NAMED_URL_ESCAPES = {c: quote(c, safe="") for c in ";/?:@=&[]"}
+# [awx] named_url_graph.py: characters a named URL's part escapes, and '+' (which joins
+# its parts) as '[+]'; one pass, so the brackets of '[+]' are not escaped again.
+_NAMED_URL_ESCAPES = str.maketrans({**{c: quote(c, safe="") for c in ";/?:@=&[]"}, "+": "[+]"})
 
 
 def named_url_part(value: Any) -> str:
     """One part of an AWX named URL: reserved characters escaped, a '+' as '[+]'."""
-    text = "" if value is None else str(value)
-    for char, escaped in _NAMED_URL_ESCAPES.items():
-        text = text.replace(char, escaped)
-    return text.replace("+", "[+]")
+    return "" if value is None else str(value).translate(_NAMED_URL_ESCAPES)
 
 
 def _text(value: Any) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -97,32 +98,61 @@ def fields_of(credential_type: dict) -> list[dict]:
     return list((credential_type.get("inputs") or {}).get("fields") or [])
 
 
-def secret_fields(credential_type: dict) -> list[str]:
-    """Ids of the fields AWX encrypts."""
-    return [f["id"] for f in fields_of(credential_type) if f.get("secret") is True]
+def secret_fields(credential_type: dict) -> tuple[str, ...]:
+    """Ids of the fields AWX encrypts, in the type's order."""
+    return _read(credential_type).secrets
 
 
-def askable_fields(credential_type: dict) -> set[str]:
+def askable_fields(credential_type: dict) -> frozenset[str]:
     """Ids of the fields that may hold ``ASK`` (prompt on launch)."""
-    return {f["id"] for f in fields_of(credential_type) if f.get("ask_at_runtime") is True}
+    return _read(credential_type).askable
 
 
 def input_schema(credential_type: dict) -> dict:
-    """The Draft 4 schema AWX builds from a credential type's field list."""
+    """The Draft 4 schema AWX builds from a credential type's field list (shared: never
+    change it)."""
+    return _read(credential_type).schema
+
+
+@dataclass(frozen=True)
+class _TypeInputs:
+    """What the checks read of a type's ``inputs``, worked out once per type."""
+
+    secrets: tuple[str, ...]  # in the type's order: the first refused one is named
+    askable: frozenset[str]
+    schema: dict
+    schema_json: bytes  # the schema's canonical JSON: the key of its compiled validator
+
+
+_EMPTY: dict = {}
+# id(a type's inputs) -> (those inputs, what was read of them). A stored type is replaced,
+# never changed in place, so the identity check is enough; kept small (types are few).
+_READ: dict[int, tuple[dict, _TypeInputs]] = {}
+
+
+def _read(credential_type: dict) -> _TypeInputs:
+    inputs = credential_type.get("inputs") or _EMPTY
+    known = _READ.get(id(inputs))
+    if known is not None and known[0] is inputs:
+        return known[1]
+    fields = list(inputs.get("fields") or [])
     properties = {}
-    for field in fields_of(credential_type):
+    for field in fields:
         schema: dict[str, Any] = {"type": field.get("type", "string")}
         if field.get("format"):
             schema["format"] = field["format"]
         if field.get("choices"):
             schema["enum"] = list(field["choices"])
         properties[field["id"]] = schema
-    return {
-        "type": "object",
-        "properties": properties,
-        "dependencies": dict((credential_type.get("inputs") or {}).get("dependencies") or {}),
-        "additionalProperties": False,
-    }
+    schema = {"type": "object", "properties": properties,
+              "dependencies": dict(inputs.get("dependencies") or {}), "additionalProperties": False}
+    read = _TypeInputs(tuple(f["id"] for f in fields if f.get("secret") is True),
+                       frozenset(f["id"] for f in fields if f.get("ask_at_runtime") is True),
+                       schema, orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+    if len(_READ) >= 256:
+        _READ.clear()
+    _READ[id(inputs)] = (inputs, read)
+    return read
 
 
 # --- formats AWX registers on its schema validator --------------------------------------------
@@ -155,13 +185,13 @@ def _compiled(schema_json: bytes):
     return jsonschema_rs.Draft4Validator(json.loads(schema_json), validate_formats=True, formats=_RUST_FORMATS)
 
 
-def _quickly_valid(schema: dict, inputs: dict) -> bool:
+def _quickly_valid(schema_json: bytes, inputs: dict) -> bool:
     """True when the inputs surely pass the schema and AWX's formats (checked in Rust).
 
     Almost every stored or sent credential does; only the others need jsonschema's
     detailed errors.
     """
-    return _compiled(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)).is_valid(inputs)
+    return _compiled(schema_json).is_valid(inputs)
 
 
 # --- the checks, in AWX's order ---------------------------------------------------------------
@@ -197,9 +227,9 @@ def _schema_errors(credential_type: dict, inputs: dict) -> dict[str, list[str]]:
     """
     errors: dict[str, list[str]] = {}
     labels = {f["id"]: f.get("label", f["id"]) for f in fields_of(credential_type)}
-    secrets = set(secret_fields(credential_type))
-    schema = input_schema(credential_type)
-    if _quickly_valid(schema, inputs):
+    read = _read(credential_type)
+    secrets, schema = read.secrets, read.schema
+    if _quickly_valid(read.schema_json, inputs):
         return {}
     from jsonschema import Draft4Validator
 
@@ -281,7 +311,7 @@ def merge_encrypted(credential_type: dict, inputs: dict, stored: dict) -> dict:
     the stored value. [mock] When nothing is stored under that name (AWX fails with a
     500 there) it is refused as on create.
     """
-    secrets = set(secret_fields(credential_type))
+    secrets = secret_fields(credential_type)
     for key, value in inputs.items():
         if key in secrets and value != ENCRYPTED and not isinstance(value, str):
             raise InputsError([f"secret values must be of type string, not {type(value).__name__}"])
@@ -297,13 +327,13 @@ def merge_encrypted(credential_type: dict, inputs: dict, stored: dict) -> dict:
 # --- storing and showing ----------------------------------------------------------------------
 def stored_inputs(credential_type: dict, inputs: dict) -> dict:
     """What AWX keeps: every input, except secrets left empty (its encryption drops them)."""
-    secrets = set(secret_fields(credential_type))
+    secrets = secret_fields(credential_type)
     return {k: v for k, v in inputs.items() if not (k in secrets and v in ("", None))}
 
 
 def display_inputs(credential_type: dict, inputs: dict) -> dict:
     """Inputs as the API shows them: secrets as ``$encrypted$``, an ``ASK`` prompt as is."""
-    secrets, askable = set(secret_fields(credential_type)), askable_fields(credential_type)
+    secrets, askable = secret_fields(credential_type), askable_fields(credential_type)
     shown = {}
     for key, value in inputs.items():
         if key in secrets and value and not (key in askable and value == ASK):

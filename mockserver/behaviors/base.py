@@ -107,17 +107,11 @@ def declared_names(ctx: OperationContext) -> dict[str, tuple[str, Any, Any]]:
     """{name: (location, Names, value sent)} for every parameter and top-level JSON body
     member of the operation that declares ``x-mock-names``."""
     found = {}
-    for param in ctx.operation.parameters:
-        if param.names is not None:
-            values = ctx.path if param.location == "path" else ctx.query if param.location == "query" else {}
-            found[param.name] = (param.location, param.names, values.get(param.name))
-    body = ctx.operation.body
-    if body is not None:
-        sent = ctx.body if isinstance(ctx.body, dict) else {}
-        for member, schema in (body.schema().get("properties") or {}).items():
-            names = Names.read(schema.get("x-mock-names")) if isinstance(schema, dict) else None
-            if names is not None:
-                found[member] = ("body", names, sent.get(member))
+    sent = ctx.body if isinstance(ctx.body, dict) else {}
+    for name, location, names in ctx.behavior.names_declared(ctx.operation):
+        values = ctx.path if location == "path" else ctx.query if location == "query" else sent \
+            if location == "body" else {}
+        found[name] = (location, names, values.get(name))
     return found
 
 
@@ -132,6 +126,7 @@ class ApiBehavior:
 
     def __init__(self) -> None:
         self._list_shapes: dict[str, tuple] = {}  # operationId -> (status, row projector): see _list_shape
+        self._names_declared: dict[str, tuple] = {}  # operationId -> what it declares: see names_declared
         # (operationId, collection) -> its compiled x-mock-filters (mockserver.filters.compiled_for)
         self.filter_sets: dict[tuple[str, str], Any] = {}
         self._handlers: dict[str, Handler] = {}
@@ -307,6 +302,20 @@ class ApiBehavior:
         return self.error(404, message)
 
     # --- entities a request names (x-mock-names) ----------------------------------------
+    def names_declared(self, operation: Operation) -> tuple[tuple[str, str, Any], ...]:
+        """(name, location, Names) of each parameter and top-level body member of the
+        operation that declares ``x-mock-names``, read once (most requests look one up)."""
+        known = self._names_declared.get(operation.operation_id)
+        if known is None:
+            found = [(p.name, p.location, p.names) for p in operation.parameters if p.names is not None]
+            if operation.body is not None:
+                for member, schema in (operation.body.schema().get("properties") or {}).items():
+                    names = Names.read(schema.get("x-mock-names")) if isinstance(schema, dict) else None
+                    if names is not None:
+                        found.append((member, "body", names))
+            known = self._names_declared[operation.operation_id] = tuple(found)
+        return known
+
     def lookup(self, ctx: OperationContext, name: str) -> dict:
         """The entity that parameter (or top-level body member) `name` names.
 
