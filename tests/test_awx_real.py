@@ -60,7 +60,7 @@ def test_an_organization_or_team_owns_a_credential(client):
     assert org["organization"] == 1 and org["related"]["organization"] == f"{BASE}/api/v2/organizations/1/"
     assert org["summary_fields"]["organization"] == {"id": 1, "name": "Default", "description": ""}
     assert [o["type"] for o in org["summary_fields"]["owners"]] == ["organization"]
-    team = post(client, machine(team=1)).json
+    team = post(client, {**machine(team=1), "name": "The team's"}).json
     # [awx] a team's credential belongs to the team's organization too
     assert team["organization"] == 1
     assert [(o["type"], o["id"]) for o in team["summary_fields"]["owners"]] == [("team", 1), ("organization", 1)]
@@ -274,3 +274,16 @@ def test_kinds_only_described_give_their_roles_and_no_list(client):
     assert response.json["object_roles"] == ["admin_role", "execute_role", "read_role"]
     listed = client.get(f"{BASE}/api/v2/job_templates/", headers=ADMIN)
     assert listed.status_code == 405 and listed.headers["Allow"] == "OPTIONS"
+
+
+def test_an_organizations_credentials_of_one_type_have_distinct_names(client):
+    first = post(client, machine(organization=1))
+    assert first.status_code == 201
+    again = post(client, machine(organization=1))
+    assert (again.status_code, again.json) == \
+        (400, {"__all__": ["Credential with this Organization, Name and Credential type already exists."]})
+    assert post(client, {**machine(organization=1), "credential_type": SCM, "inputs": {}}).status_code == 201
+    assert post(client, machine(user=1)).status_code == 201 and post(client, machine(user=1)).status_code == 201
+    other = post(client, {**machine(organization=1), "name": "Other"}).json
+    renamed = client.patch(other["url"], json={"name": "Owned"}, headers=ADMIN)
+    assert renamed.status_code == 400 and client.get(other["url"], headers=ADMIN).json["name"] == "Other"

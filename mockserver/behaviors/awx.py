@@ -101,6 +101,7 @@ RESOURCES = ("ping", "config", "me", "users", "organizations", "teams", "credent
 OWNERS = ("user", "team", "organization")  # [awx] a new credential names exactly one
 MISSING_OWNER = "Missing 'user', 'team', or 'organization'."
 VAULT_ID_FIXED = "Vault IDs cannot be changed once they have been created."
+DUPLICATE = "Credential with this Organization, Name and Credential type already exists."
 PING = {"ha": False, "version": "24.6.1", "active_node": "awx-mock", "install_uuid": "00000000-0000-4000-8000-000000000001",
         "instances": [{"node": "awx-mock", "node_type": "hybrid", "uuid": "00000000-0000-4000-8000-000000000002",
                        "heartbeat": "2026-01-01T00:00:00.000000Z", "capacity": 100, "version": "24.6.1"}],
@@ -500,6 +501,7 @@ class Behavior(ApiBehavior):
     def _create(self, ctx: OperationContext, fields: dict, owned: dict) -> Reply:
         """Check the inputs against the type, store the credential and answer 201."""
         credential_type = fields["credential_type"]
+        self._require_unique(ctx, fields["name"], credential_type["id"], owned.get("organization"))
         inputs = with_field_defaults(credential_type, fields["inputs"])
         try:
             check_inputs(credential_type, inputs)
@@ -606,6 +608,8 @@ class Behavior(ApiBehavior):
             check_inputs(credential_type, inputs, creating=False)
         except InputsError as error:
             raise self.inputs_invalid(error) from None
+        self._require_unique(ctx, fields.get("name", credential["name"]), credential_type["id"],
+                             credential.get("organization"), credential["id"])
         changed = {key: fields[key] for key in ("name", "description") if key in fields}
         stored = ctx.data["credentials"].put({
             **credential,
@@ -616,6 +620,16 @@ class Behavior(ApiBehavior):
             "modified_by": self._acting_id(ctx),
         })
         return Reply(200, self.shown(ctx, stored))
+
+    def _require_unique(self, ctx: OperationContext, name: str, type_id: int, organization, own_id=None) -> None:
+        """[awx] Credential.Meta.unique_together (organization, name, credential_type): an
+        organization's credentials of one type have distinct names (null organizations,
+        as a user's credentials have, never clash, as in Postgres)."""
+        if organization is None:
+            return
+        for other in ctx.data["credentials"].where("organization", organization):
+            if other["id"] != own_id and other["name"] == name and other["credential_type"] == type_id:
+                raise self.invalid({NON_FIELD: [DUPLICATE]})
 
     def _require_same_vault_id(self, stored_type: dict | None, credential: dict, inputs: dict) -> None:
         """[awx] CredentialSerializer.validate_inputs: a vault credential keeps its vault_id."""
