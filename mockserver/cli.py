@@ -70,8 +70,8 @@ def main() -> None:
 @click.option("--admin-token", envvar="MOCKSERVER_ADMIN_TOKEN",
               help="Token the control API (/__mock/) requires; needed when binding beyond loopback.")
 @click.option("--session-timeout", default=3600, show_default=True, type=click.IntRange(1, 10**9), metavar="SECONDS",
-              help="Seconds a login stays valid (a PDNS Manager session, an Apinizer token); then its token "
-                   "is refused as an unknown one.")
+              help="Seconds a login stays valid (a PDNS Manager session, an Apinizer token, an AWX session "
+                   "cookie); then its token is refused as an unknown one.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
 def run(host, port, single_api, extra_specs, api_ports, seed, fixtures, spec_dir, threads, state_file,
         journal_size, journal_bytes, latency, admin_token, session_timeout, quiet):
