@@ -113,7 +113,9 @@ class MockApp:
         elapsed = (time.perf_counter() - started) * 1000
         self._record(api, request, outcome, status, elapsed, rule, len(payload))
         if self.runtime.config.access_log:
-            log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, inner, status, elapsed)
+            # The path as the journal keeps it: a secret in it (a PDNS session token) is masked.
+            log.info("%s %s%s -> %d (%.1f ms)", request.method, mount, masked_path(outcome.operation, inner),
+                     status, elapsed)
         start_response(status_line(status), headers + cors.response_headers(environ))
         return self._for_method(request.method, payload)
 

@@ -52,7 +52,9 @@ def test_session_issues_a_token_for_the_user(client):
     assert re.fullmatch(r"[A-Za-z0-9_-]{86}", response.json["token"])
 
 
-def test_logout_ends_the_session_and_its_token_is_then_an_invalid_session(client):
+def test_logout_ends_the_session_and_its_token_is_then_an_invalid_session(make_app, caplog):
+    client = make_app(only=["pdnsmanager"], access_log=True).test_client()
+    caplog.set_level("INFO", logger="mockserver.access")
     session = login(client, "admin")
     assert client.get(f"{BASE}/records/2/credentials", headers=session).status_code == 200
     token = session["X-Authentication"]
@@ -71,6 +73,8 @@ def test_logout_ends_the_session_and_its_token_is_then_an_invalid_session(client
     # The journal never shows the token, not even in the path.
     journal = client.get("/__mock/requests").get_data(as_text=True)
     assert token not in journal and f"{BASE}/sessions/***" in journal
+    # ... nor does the access log (one line per request)
+    assert token not in caplog.text and f"DELETE {BASE}/sessions/*** -> 204" in caplog.text
 
 
 def test_a_session_expires_after_the_timeout(make_app, monkeypatch):
