@@ -69,12 +69,14 @@ def secret_names(schema: Any, marks: tuple[str, ...] = ("writeOnly", "x-mock-sec
 
     OpenAPI's ``writeOnly: true`` (sent, never returned) is the mark; ``x-mock-secret:
     true`` marks a member that is secret in part (AWX ``inputs``) or a secret the API does
-    return (a session token).
+    return (a session token), and ``x-mock-secret: false`` a write-only member that is no
+    secret (AWX's owner ids), so the journal keeps it readable.
     """
     found: set[str] = set()
     if isinstance(schema, dict):
         for name, sub in (schema.get("properties") or {}).items():
-            if isinstance(sub, dict) and any(sub.get(mark) for mark in marks):
+            if isinstance(sub, dict) and any(sub.get(mark) for mark in marks) \
+                    and not ("x-mock-secret" in marks and sub.get("x-mock-secret") is False):
                 found.add(name)
         for value in schema.values():
             if isinstance(value, (dict, list)):

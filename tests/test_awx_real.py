@@ -287,3 +287,12 @@ def test_an_organizations_credentials_of_one_type_have_distinct_names(client):
     other = post(client, {**machine(organization=1), "name": "Other"}).json
     renamed = client.patch(other["url"], json={"name": "Owned"}, headers=ADMIN)
     assert renamed.status_code == 400 and client.get(other["url"], headers=ADMIN).json["name"] == "Other"
+
+
+def test_the_journal_keeps_owner_ids_readable_and_inputs_masked(client):
+    assert post(client, machine(user=2)).status_code == 201
+    entry = client.get("/__mock/requests?limit=1").json
+    entry = entry["requests"][-1] if isinstance(entry, dict) else entry[-1]
+    assert entry["request"]["body"]["user"] == 2 and entry["request"]["body"]["inputs"] == "***"
+    found = client.post("/__mock/requests/count", json={"api": "awx", "body": {"user": 2}})
+    assert found.status_code == 200 and found.json["count"] == 1
