@@ -296,3 +296,18 @@ def test_the_journal_keeps_owner_ids_readable_and_inputs_masked(client):
     assert entry["request"]["body"]["user"] == 2 and entry["request"]["body"]["inputs"] == "***"
     found = client.post("/__mock/requests/count", json={"api": "awx", "body": {"user": 2}})
     assert found.status_code == 200 and found.json["count"] == 1
+
+
+def test_an_update_may_move_a_credential_to_an_organization(client, edge):
+    created = post(client, machine(user=1)).json
+    moved = client.patch(created["url"], json={"organization": 1}, headers=ADMIN)
+    assert moved.status_code == 200 and moved.json["organization"] == 1
+    assert [o["type"] for o in moved.json["summary_fields"]["owners"]] == ["user", "organization"]
+    unknown = client.patch(created["url"], json={"organization": 9}, headers=ADMIN)
+    assert unknown.json == {"organization": ['Invalid pk "9" - object does not exist.']}
+    # a PUT without it sets null (the model default), as it resets description and inputs
+    put = client.put(created["url"], json={"name": "n", "credential_type": MACHINE}, headers=ADMIN)
+    assert put.json["organization"] is None
+    mine = post(edge, machine(user=2), headers=JDOE).json
+    refused = edge.patch(mine["url"], json={"organization": 1}, headers=JDOE)
+    assert refused.status_code == 403 and edge.get(mine["url"], headers=JDOE).json["organization"] is None

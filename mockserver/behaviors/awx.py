@@ -548,10 +548,16 @@ class Behavior(ApiBehavior):
             "credential_type": lambda v: related_field(v, ctx.data["credential_types"]),
             "inputs": inputs_field,
         }
-        if owners:  # [awx] null (or "") is no owner; any other value must name one
+        def optional_reference(collection: str):  # [awx] null (or "") names nothing; another value must
+            return lambda v: (None, []) if v is _MISSING or v in (None, "") else related_field(v, ctx.data[collection])
+
+        if owners:
             for name, collection in (("user", "users"), ("team", "teams"), ("organization", "organizations")):
-                checks[name] = lambda v, c=collection: ((None, []) if v is _MISSING or v in (None, "")
-                                                        else related_field(v, ctx.data[c]))
+                checks[name] = optional_reference(collection)
+        elif mode != "create":  # [awx] CredentialSerializer: the organization may change (user, team may not)
+            checks["organization"] = optional_reference("organizations")
+            if mode == "patch":
+                keep_if_missing += ("organization",)
         for name, check in checks.items():
             raw = body.get(name, _MISSING)
             if raw is _MISSING and name in keep_if_missing:
@@ -608,9 +614,13 @@ class Behavior(ApiBehavior):
             check_inputs(credential_type, inputs, creating=False)
         except InputsError as error:
             raise self.inputs_invalid(error) from None
+        if "organization" in fields:
+            organization = fields["organization"]["id"] if fields["organization"] is not None else None
+            self._require_org_change(ctx, credential, organization)
+            fields["organization"] = organization
         self._require_unique(ctx, fields.get("name", credential["name"]), credential_type["id"],
-                             credential.get("organization"), credential["id"])
-        changed = {key: fields[key] for key in ("name", "description") if key in fields}
+                             fields.get("organization", credential.get("organization")), credential["id"])
+        changed = {key: fields[key] for key in ("name", "description", "organization") if key in fields}
         stored = ctx.data["credentials"].put({
             **credential,
             **changed,
@@ -620,6 +630,14 @@ class Behavior(ApiBehavior):
             "modified_by": self._acting_id(ctx),
         })
         return Reply(200, self.shown(ctx, stored))
+
+    def _require_org_change(self, ctx: OperationContext, credential: dict, organization) -> None:
+        """[awx] Moving a credential to another organization needs that organization's admin
+        role: [mock] a superuser's alone (the mock gives members no roles)."""
+        principal = ctx.principal
+        if principal is not None and not principal.admin and organization != credential.get("organization"):
+            raise self._denied(f"user {principal.id} may not move credential {credential['id']} to another "
+                               "organization")
 
     def _require_unique(self, ctx: OperationContext, name: str, type_id: int, organization, own_id=None) -> None:
         """[awx] Credential.Meta.unique_together (organization, name, credential_type): an
