@@ -125,3 +125,14 @@ def test_users_organizations_and_teams_list(awx_base):
     assert {"admin", "jdoe", "bsmith"} <= {u["username"] for u in awx(awx_base, "users", "list")["results"]}
     assert [o["name"] for o in awx(awx_base, "organizations", "list")["results"]] == ["Default"]
     assert awx(awx_base, "teams", "list")["results"][0]["organization"] == 1
+
+
+def test_awx_login_gives_a_token_that_acts_as_that_user():
+    from mockserver.data import fixture_dir
+
+    with cli_server("--api", "awx", "--fixtures", str(fixture_dir() / "edge-cases.yaml")) as (base, _):
+        token = awx(base, "login", auth=("--conf.username", "jdoe", "--conf.password", "jdoe-edge-pass"))["token"]
+        me = awx(base, "me", auth=("--conf.token", token))
+        assert me["results"][0]["username"] == "jdoe"
+        refused = run_awx(base, "login", auth=("--conf.username", "jdoe", "--conf.password", "wrong"))
+        assert "Error retrieving an OAuth2.0 token" in refused.stdout + refused.stderr

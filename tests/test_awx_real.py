@@ -311,3 +311,27 @@ def test_an_update_may_move_a_credential_to_an_organization(client, edge):
     mine = post(edge, machine(user=2), headers=JDOE).json
     refused = edge.patch(mine["url"], json={"organization": 1}, headers=JDOE)
     assert refused.status_code == 403 and edge.get(mine["url"], headers=JDOE).json["organization"] is None
+
+
+# --- personal tokens (awx login) -------------------------------------------------------------------
+def test_a_personal_token_acts_as_its_user_within_its_scope(edge):
+    jdoe_basic = {"Authorization": "Basic amRvZTpqZG9lLWVkZ2UtcGFzcw=="}  # jdoe:jdoe-edge-pass
+    made = edge.post(f"{BASE}/api/v2/users/jdoe/personal_tokens/", json={"description": "AWX CLI"},
+                     headers=jdoe_basic)
+    assert made.status_code == 201
+    body = made.json
+    assert (body["user"], body["scope"], body["type"], len(body["token"])) == (2, "write", "o_auth2_access_token", 30)
+    token = {"Authorization": f"Bearer {body['token']}"}
+    assert edge.get(f"{BASE}/api/v2/me/", headers=token).json["results"][0]["username"] == "jdoe"
+    assert edge.get(f"{BASE}/api/v2/credentials/1/", headers=token).status_code == 403  # admin's
+    reader = edge.post(f"{BASE}/api/v2/users/2/personal_tokens/", json={"scope": "read"}, headers=jdoe_basic).json
+    read_only = {"Authorization": f"Bearer {reader['token']}"}
+    assert edge.get(f"{BASE}/api/v2/credentials/", headers=read_only).status_code == 200
+    assert post(edge, machine(user=2), headers=read_only).status_code == 403
+    # only for itself; an unknown user is 404; a wrong scope 400
+    assert edge.post(f"{BASE}/api/v2/users/admin/personal_tokens/", json={}, headers=jdoe_basic).status_code == 403
+    assert edge.post(f"{BASE}/api/v2/users/nobody/personal_tokens/", json={}, headers=jdoe_basic).status_code == 404
+    wrong = edge.post(f"{BASE}/api/v2/users/jdoe/personal_tokens/", json={"scope": "all"}, headers=jdoe_basic)
+    assert wrong.json == {"scope": ["Must be a simple space-separated string with allowed scopes ['read', 'write']."]}
+    # the token is shown once: never in the journal
+    assert body["token"] not in edge.get("/__mock/requests").get_data(as_text=True)

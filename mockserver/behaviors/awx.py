@@ -102,6 +102,7 @@ OWNERS = ("user", "team", "organization")  # [awx] a new credential names exactl
 MISSING_OWNER = "Missing 'user', 'team', or 'organization'."
 VAULT_ID_FIXED = "Vault IDs cannot be changed once they have been created."
 DUPLICATE = "Credential with this Organization, Name and Credential type already exists."
+TOKEN_LIFETIME = timedelta(seconds=31536000000)  # [awx] OAUTH2_PROVIDER ACCESS_TOKEN_EXPIRE_SECONDS: 1,000 years
 PING = {"ha": False, "version": "24.6.1", "active_node": "awx-mock", "install_uuid": "00000000-0000-4000-8000-000000000001",
         "instances": [{"node": "awx-mock", "node_type": "hybrid", "uuid": "00000000-0000-4000-8000-000000000002",
                        "heartbeat": "2026-01-01T00:00:00.000000Z", "capacity": 100, "version": "24.6.1"}],
@@ -273,6 +274,8 @@ class Behavior(ApiBehavior):
         """A session cookie acts as whoever logged in (until it expires); the other
         credentials follow the scenario (see base). [awx] An unknown or expired session is
         no credential at all: Django leaves the request anonymous."""
+        if credential.kind == "bearer" and credential.token in data["tokens"]:
+            return self._token_principal(data["tokens"].get(credential.token), data)
         if credential.scheme != "sessionCookie":
             return super().authenticate(credential, data)
         session = data["sessions"].get(credential.token)
@@ -287,15 +290,30 @@ class Behavior(ApiBehavior):
             principal = self.principal_for(grant, data)
         return dataclasses.replace(principal, attributes={**principal.attributes, "session": True})
 
+    def _token_principal(self, issued: dict, data: ApiData) -> Principal:
+        """[awx] A personal token acts as the user who made it, within its scope."""
+        if data.access is None:
+            principal = self.default_principal(None, data)
+        else:
+            grant = data.access.user(issued["username"])
+            if grant is None:  # the scenario changed under a live token
+                raise self.unauthenticated(None, None, "the token's user is no longer declared")
+            principal = self.principal_for(grant, data)
+        return dataclasses.replace(principal, attributes={**principal.attributes, "scope": issued["scope"]})
+
     def _csrf_checked(self, handler):
-        """`handler`, after Django's CSRF check of a write made with a session cookie."""
+        """`handler`, after the checks AWX makes of a write before its view runs: Django's
+        CSRF check for a session cookie, and a read-scoped token's refusal."""
         def checked(ctx: OperationContext) -> Reply:
             principal = ctx.principal
-            if principal is not None and principal.attributes.get("session") \
-                    and ctx.request.method in awx_session.UNSAFE_METHODS:
-                problem = awx_session.csrf_problem(ctx.request.cookies, ctx.request.header(awx_session.CSRF_HEADER))
-                if problem is not None:
-                    raise awx_session.refuse_csrf(self, problem)
+            if principal is not None and ctx.request.method in awx_session.UNSAFE_METHODS:
+                if principal.attributes.get("session"):
+                    problem = awx_session.csrf_problem(ctx.request.cookies,
+                                                       ctx.request.header(awx_session.CSRF_HEADER))
+                    if problem is not None:
+                        raise awx_session.refuse_csrf(self, problem)
+                if principal.attributes.get("scope") == "read":
+                    raise self._denied("a read-scoped token may only read")
             return handler(ctx)
         return checked
 
@@ -459,6 +477,43 @@ class Behavior(ApiBehavior):
         body = self._read_body(ctx)
         fields = self._validate_fields(ctx, body, "create")
         return self._create(ctx, fields, {"user": user["id"]})  # the path wins over any "user" in the body
+
+    @handles("createPersonalToken")
+    def create_personal_token(self, ctx: OperationContext) -> Reply:
+        """[awx] UserPersonalTokenList (``awx login``): a bearer token that acts as the user."""
+        named = str(ctx.path.get("user", ""))
+        users = ctx.data["users"]
+        user = users.get(int(named)) if named.isdigit() else users.find(username=named)
+        if user is None:
+            raise self.error(404, NOT_FOUND, violations=[Violation("path", "/user", "no such user", "x-mock-names")])
+        self._require_self(ctx, user)
+        body = self._read_body(ctx)
+        scope = body.get("scope", "write")
+        errors = {}
+        if scope not in ("read", "write"):
+            errors["scope"] = ["Must be a simple space-separated string with allowed scopes ['read', 'write']."]
+        if body.get("application") is not None:
+            errors["application"] = ["A personal token has no application."]
+        description, messages = char_field(body.get("description", _MISSING), required=False, max_length=None,
+                                           allow_blank=True)
+        if messages:
+            errors["description"] = messages
+        if errors:
+            raise self.invalid(errors)
+        tokens = ctx.data["tokens"]
+        now = ctx.now()
+        issued = tokens.add({"token": awx_session.new_token(), "id": len(tokens) + 1, "user": user["id"],
+                             "username": user["username"], "description": description, "scope": scope,
+                             "created": iso(now)})
+        return Reply(201, {
+            "id": issued["id"], "type": "o_auth2_access_token", "url": ctx.link(f"/api/v2/tokens/{issued['id']}/"),
+            "related": {"user": ctx.link(f"/api/v2/users/{user['id']}/"),
+                        "activity_stream": ctx.link(f"/api/v2/tokens/{issued['id']}/activity_stream/")},
+            "summary_fields": {"user": {key: user.get(key, "") for key in ("id", "username", "first_name",
+                                                                            "last_name")}},
+            "created": issued["created"], "modified": issued["created"], "description": description,
+            "user": user["id"], "token": issued["token"], "refresh_token": None, "application": None,
+            "expires": iso(shifted(now, TOKEN_LIFETIME)), "scope": scope})
 
     @handles("listCredentials")
     def list_credentials(self, ctx: OperationContext) -> Reply:

@@ -49,6 +49,11 @@ def new_session_key() -> str:
     return "".join(secrets.choice(_SESSION_CHARS) for _ in range(32))
 
 
+def new_token() -> str:
+    """An OAuth2 access token as django-oauth-toolkit makes one (oauthlib: 30 letters and digits)."""
+    return "".join(secrets.choice(_TOKEN_CHARS) for _ in range(30))
+
+
 def _unmasked(token: str) -> str | None:
     """The secret a 32- or 64-character token carries (None: not a token Django reads)."""
     if any(c not in _TOKEN_CHARS for c in token):
