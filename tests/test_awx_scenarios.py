@@ -384,7 +384,7 @@ def test_empty_has_users_and_types_but_no_credentials(make_app):
     client = make_app(only=["awx"], fixtures=[FIXTURE_DIR / "empty.yaml"]).test_client()
     headers = bearer("any-token")  # no auth block: any credential is user 1
     assert store_of(client).counts()["awx"] == {"users": 3, "organizations": 1, "teams": 0, "credential_types": 5, "credentials": 0,
-                                              "sessions": 0}
+                                              "sessions": 0, "tokens": 0}
     for user in (1, 2, 3):
         assert client.get(credentials_url(user), headers=headers).json["count"] == 0
     assert client.get(credentials_url(4), headers=headers).status_code == 404
@@ -407,7 +407,7 @@ LARGE_COUNTS = {1: 400, 2: 900, 3: 250, 4: 150, 5: 150, 6: 150}
 
 def test_large_has_2000_credentials_across_six_users(large):
     assert store_of(large).counts()["awx"] == {"users": 6, "organizations": 1, "teams": 1, "credential_types": 5,
-                                             "credentials": 2000, "sessions": 0}
+                                             "credentials": 2000, "sessions": 0, "tokens": 0}
     headers = bearer("any-token")
     for user, count in LARGE_COUNTS.items():
         assert large.get(credentials_url(user) + "?page_size=1", headers=headers).json["count"] == count
