@@ -124,12 +124,14 @@ def test_every_api_answers_the_control_api_wants_the_token_and_health_checks_pas
     with container("-e", f"MOCKSERVER_ADMIN_TOKEN={TOKEN}") as (name, base):
         health = requests.get(f"{base}/__mock/health", timeout=10).json()
         assert health["apis"] == list(API_IDS)
-        for command in readme_api_curls():  # the README's first request for each API
-            url = re.search(r"'?(http://127\.0\.0\.1:8080/\S+?)'?$", command).group(1)
+        for command in readme_api_curls():  # the README's requests of "The five APIs"
+            # (a trailing "# → NNN" says which status it answers; 200 otherwise)
+            url, expected = re.search(r"'?(http://127\.0\.0\.1:8080/[^\s']+)'?(?:\s+#\s*→\s*(\d{3}))?\s*$",
+                                      command).groups()
             headers = dict(h.split(": ", 1) for h in re.findall(r"-H '([^']+)'", command))
             auth = ("admin", "password") if " -u admin:password" in command else None
             answer = requests.get(url.replace("http://127.0.0.1:8080", base), headers=headers, auth=auth, timeout=10)
-            assert answer.status_code == 200, f"{command}\n{answer.status_code} {answer.text[:300]}"
+            assert answer.status_code == int(expected or 200), f"{command}\n{answer.status_code} {answer.text[:300]}"
         assert requests.get(f"{base}/__mock/state", timeout=10).status_code == 401
         state = requests.get(f"{base}/__mock/state", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
         assert state.status_code == 200 and set(state.json()["apis"]) >= {"pdnsmanager", "awx"}
@@ -238,7 +240,7 @@ def readme_podman_commands() -> list[str]:
 
 def test_the_readme_podman_commands_work_as_pasted(tmp_path):
     commands = readme_podman_commands()
-    assert len(commands) == 5
+    assert len(commands) == 6
     (tmp_path / "my-data.yaml").write_text((fixture_dir() / "empty.yaml").read_text())
     (tmp_path / "my-data.yaml").chmod(0o644)
     (tmp_path / "openapi").mkdir(mode=0o755)  # the README's own API spec, readable by the image's user
@@ -254,8 +256,9 @@ def test_the_readme_podman_commands_work_as_pasted(tmp_path):
                 assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
                 continue
             # A server: in the background, on a free port, until it answered and was stopped.
-            port, name = free_port(), f"mockserver-test-{uuid.uuid4().hex[:8]}"
+            port, awx_port, name = free_port(), free_port(), f"mockserver-test-{uuid.uuid4().hex[:8]}"
             runnable = runnable.replace("-p 127.0.0.1:8080:8080", f"-p 127.0.0.1:{port}:8080") \
+                               .replace("-p 127.0.0.1:8052:8052", f"-p 127.0.0.1:{awx_port}:8052") \
                                .replace("podman run --rm", f"podman run -d --name {name}")
             subprocess.run(runnable, shell=True, cwd=tmp_path, check=True, capture_output=True, timeout=120)
             try:
@@ -266,6 +269,9 @@ def test_the_readme_podman_commands_work_as_pasted(tmp_path):
                 state = requests.get(f"{base}/__mock/state", headers={"Authorization": "Bearer change-me"},
                                      timeout=10)  # the README's control call, with its token
                 assert state.status_code == 200
+                if "--api-port awx=8052" in command:  # AWX also at the root of its own published port
+                    root = requests.get(f"http://127.0.0.1:{awx_port}/api/v2/", timeout=10)
+                    assert root.status_code == 200 and root.json()["credentials"] == "/api/v2/credentials/"
                 if "--spec /specs/billing.yaml" in command:  # the mounted spec is served at /billing
                     assert "billing" in state.json()["apis"]
                     listed = requests.get(f"{base}/billing/v1/customers", headers={"Stripe-Key": "k"}, timeout=10)
