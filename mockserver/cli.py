@@ -73,8 +73,11 @@ def main() -> None:
               help="Seconds a login stays valid (a PDNS Manager session, an Apinizer token, an AWX session "
                    "cookie); then its token is refused as an unknown one.")
 @click.option("--quiet", is_flag=True, help="Do not log one line per request.")
+@click.option("--watch", is_flag=True,
+              help="Reload the specs and data files when they change on disk (a file with an error keeps "
+                   "the last good version serving; GET /__mock/watch lists the problems).")
 def run(host, port, single_api, extra_specs, api_ports, seed, fixtures, spec_dir, threads, state_file,
-        journal_size, journal_bytes, latency, admin_token, session_timeout, quiet):
+        journal_size, journal_bytes, latency, admin_token, session_timeout, quiet, watch):
     """Serve the APIs over HTTP until interrupted."""
     del threads  # accepted for old scripts only
     _check_api_ports(api_ports, port, single_api, extra_specs)  # before the slow part: loading
@@ -98,7 +101,18 @@ def run(host, port, single_api, extra_specs, api_ports, seed, fixtures, spec_dir
             click.echo(f"mockserver: {api_id} also at {_base_url(host, its_port)}/  (at the root)")
         threading.Thread(target=app.warm_up, name="mockserver-warm-up", daemon=True).start()
 
-    run_until_interrupted(app, host, port, on_listening=listening, api_ports=api_ports)
+    watcher = None
+    if watch:
+        from .watch import Watcher
+
+        watcher = app.runtime.watcher = Watcher(app.runtime)
+        click.echo(f"  watching {len(watcher.files)} files for changes (GET {base}/__mock/watch)")
+        watcher.start()
+    try:
+        run_until_interrupted(app, host, port, on_listening=listening, api_ports=api_ports)
+    finally:
+        if watcher is not None:  # joined, so no reload is under way when the interpreter ends
+            watcher.stop()
 
 
 def _base_url(host: str, port: int) -> str:

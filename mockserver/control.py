@@ -11,6 +11,7 @@
 | ``POST /__mock/requests/count`` | how many journal entries match |
 | ``GET`` / ``PUT`` / ``DELETE /__mock/faults`` | the fault rules |
 | ``GET /__mock/specs/<id>`` | an API's spec |
+| ``GET /__mock/watch`` | what ``--watch`` watches, its last reload, the files that failed |
 
 It is a small Flask blueprint over the runtime (``app.extensions["mockserver"]``). Paths
 under ``/__mock/`` never clash with an API path, since every API is mounted under its
@@ -269,7 +270,17 @@ def clear_faults():
     return no_content()
 
 
-# --- specs and the index ------------------------------------------------------------------
+# --- specs, the watcher and the index -----------------------------------------------------
+@blueprint.get("/watch")
+def watch_status():
+    """``mockserver run --watch``: the files watched, the last reload, and each file whose
+    latest version failed to load (the last good version still serving)."""
+    from .watch import not_watching
+
+    watcher = runtime().watcher
+    return jsonify(watcher.status() if watcher is not None else not_watching())
+
+
 @blueprint.get("/specs/<api_id>")
 def spec_source(api_id: str):
     """The OpenAPI document an API is served from (for Swagger UI, code generators...)."""
@@ -287,7 +298,7 @@ def index():
                "spec": f"/__mock/specs/{api_id}", "operations": len(api.spec.operations)}
               for api_id, api in rt.apis.items()],
         control={name: f"/__mock/{name}" for name in ("health", "reset", "scenarios", "state", "requests",
-                                                       "faults")},
+                                                       "faults", "watch")},
     )
 
 

@@ -79,11 +79,7 @@ class ServerThreads:
 
     def name_this_thread(self) -> None:
         """Name the calling thread; call it in the thread that is about to start the server."""
-        try:
-            with open(f"{_TASKS}/{threading.get_native_id()}/comm", "w") as comm:
-                comm.write(self.name)
-        except OSError:  # no /proc (macOS): nothing to wait for later either
-            pass
+        name_current_thread(self.name)
 
     def running(self) -> set[int]:
         """Ids of the threads that carry this server's name, Python's own threads left out."""
@@ -92,6 +88,19 @@ class ServerThreads:
     def wait_ended(self, timeout: float = THREAD_END_TIMEOUT) -> bool:
         """Wait until the server's own threads have all ended; False after `timeout` s."""
         return _wait_gone({self.name}, timeout)
+
+
+def name_current_thread(name: str) -> None:
+    """Give the calling OS thread `name` (at most 15 bytes), which the threads it starts inherit.
+
+    A thread of the mock's own that is no server's (``--watch``'s) takes a name of its own,
+    so a stop never waits for it, nor for any thread a library starts from it.
+    """
+    try:
+        with open(f"{_TASKS}/{threading.get_native_id()}/comm", "w") as comm:
+            comm.write(name)
+    except OSError:  # no /proc (macOS): nothing to wait for later either
+        pass
 
 
 def _threads_named(names: set[str]) -> set[int]:

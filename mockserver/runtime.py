@@ -10,11 +10,12 @@ from pathlib import Path
 
 from .fake import Fake
 from .faults import Faults
-from .fixtures import build_store, default_fixture, read_fixture
+from .fixtures import FixtureError, build_store, default_fixture, read_fixture
 from .journal import JOURNAL_BYTES, NO_MASKING, Journal, Masking
 from .persistence import PersistError, StateFile
 from .pipeline import Pipeline
 from .registry import MountedApi, load_apis
+from .store import Store
 from .routing import NoRoute
 from .scenarios import export_state, read_scenario
 
@@ -68,6 +69,7 @@ class MockRuntime:
                                  check_responses=config.check_responses, on_change=self.persist)
         self.journal = Journal(config.journal_size, config.journal_bytes)
         self.faults = Faults(self.seed, config.latency)
+        self.watcher = None  # a `watch.Watcher` when `mockserver run --watch` reloads files on change
         with self.store.lock:
             self.persist()
 
@@ -108,18 +110,79 @@ class MockRuntime:
         """Return to the data the server started with; logins (PDNS sessions) stay."""
         self.load(self.start_documents, keep_sessions=True)
 
-    def load(self, documents: list[tuple[str, dict]], keep_sessions: bool = False) -> None:
+    def load(self, documents: list[tuple[str, dict]], keep_sessions: bool = False, as_start: bool = False) -> None:
         """Replace the data by these scenario documents; on any problem nothing changes.
 
         The new data is built completely (and checked) before it replaces the old, so a
         bad document raises FixtureError and leaves the running state as it was. A loaded
         scenario is the whole state, sessions included; only a reset keeps logins.
+        `as_start`: the documents also become what a reset returns to (a data file that
+        changed under ``--watch``).
         """
-        fresh = build_store(self.apis, documents, self.seed, self.generation + 1)
-        with self.store.lock:
-            self.generation += 1
-            self.store.replace_with(fresh, keep_surviving=keep_sessions)
-            self.persist()
+        while True:
+            apis = self.apis  # a spec reloaded meanwhile (--watch) means building again
+            fresh = build_store(apis, documents, self.seed, self.generation + 1)
+            with self.store.lock:
+                if self.apis is not apis:
+                    continue
+                self.generation += 1
+                self.store.replace_with(fresh, keep_surviving=keep_sessions)
+                if as_start:
+                    self.fixtures = self.start_documents = documents
+                self.persist()
+                return
+
+    def replace_api(self, api: MountedApi) -> str:
+        """Serve `api` (its spec reloaded under ``--watch``) in place of the API of its id.
+
+        Requests that already picked the old API finish on it; the next ones get the new
+        one. The data stays as it is (every API's, sessions included) when it fits the new
+        spec; when it does not, this API's data goes back to its start-up data, and when
+        even that does not fit, FixtureError is raised and nothing changes. Everything is
+        built off the store lock and swapped in under it. Returns what happened to the data
+        (one line, for the log).
+        """
+        for attempt in range(4):
+            last = attempt == 3  # a busy server: the last attempt holds the lock throughout
+            with self.store.lock:
+                revision = self.store.revision.value
+                state = export_state(self.store)
+                if last:
+                    fresh, kept = self._rebuilt(api, state)
+                    self._swap_api(api, fresh)
+                    return kept
+            fresh, kept = self._rebuilt(api, state)
+            with self.store.lock:
+                if self.store.revision.value == revision:  # nothing changed the data meanwhile
+                    self._swap_api(api, fresh)
+                    return kept
+        raise AssertionError("unreachable")
+
+    def _rebuilt(self, api: MountedApi, state: dict) -> tuple[Store, str]:
+        """The data under the new `api`: (store, what happened to the API's data)."""
+        apis = {**self.apis, api.api_id: api}
+        try:
+            return build_store(apis, [("the data before the reload", state)], self.seed,
+                               self.generation + 1), "the data is kept"
+        except FixtureError as exc:
+            misfit = str(exc).removeprefix("the data before the reload: ")
+        # This API's own start-up data (generated as at start when it came from the default
+        # data), beside the others' current data.
+        others = {**state, "apis": {k: v for k, v in state["apis"].items() if k != api.api_id},
+                  "sequences": {k: v for k, v in (state.get("sequences") or {}).items() if k != api.api_id}}
+        fresh = build_store(apis, [("the data before the reload", others)], self.seed, self.generation + 1)
+        own = build_store({api.api_id: api}, self.start_documents, self.seed, self.generation + 1)
+        fresh._apis[api.api_id] = own._apis[api.api_id]
+        return fresh, f"its data is back to the start-up data (the data it had does not fit: {misfit})"
+
+    def _swap_api(self, api: MountedApi, fresh: Store) -> None:
+        """Put the new API and its data in place (the caller holds the store lock)."""
+        self.generation += 1
+        apis = {**self.apis, api.api_id: api}  # (the same order: the API keeps its place)
+        self.store.replace_with(fresh, keep_surviving=False)
+        self.apis = apis
+        self.__dict__.pop("masking", None)  # cached over the old APIs
+        self.persist()
 
     def load_scenario(self, name: str) -> None:
         """Replace the data by a shipped scenario (``fixtures/<name>.yaml``)."""

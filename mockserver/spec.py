@@ -502,8 +502,14 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
         return document
 
     try:
-        raw = load_cached(path.read_bytes(), parse_and_check, f"spec/{vocabulary.STAMP}")
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        text = path.read_bytes()
+        raw = load_cached(text, parse_and_check, f"spec/{vocabulary.STAMP}")
+    except yaml.YAMLError as exc:  # words and a position, not PyYAML's quote of the source
+        from .documents import yaml_problem
+
+        raise SpecError(f"{path}: cannot read spec: not valid YAML: "
+                        f"{yaml_problem(exc, text.decode('utf-8', 'replace'))}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read spec: {exc}") from exc
     version = str(raw.get("openapi", "")) if isinstance(raw, dict) else ""
     if version.startswith("3.0"):

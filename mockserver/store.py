@@ -301,12 +301,12 @@ class Store:
                 before = self._apis.get(api_id, {})
                 for name, collection in data.items():
                     previous = before.get(name)
-                    if previous is None:
-                        continue
-                    if keep_surviving and collection.layout.survives_reset:
-                        data[name] = previous
-                    else:
-                        collection.ids.continue_from(previous.ids)
+                    if previous is not None:
+                        if keep_surviving and collection.layout.survives_reset:
+                            data[name] = previous
+                        else:
+                            collection.ids.continue_from(previous.ids)
+                    # (a collection new to this API, from a reloaded spec, counts its changes here too)
                     data[name].revision = self.revision
                 if isinstance(before, ApiData):
                     data.settings = before.settings  # the server's options outlive its data

@@ -44,7 +44,10 @@ def threaded_server(app):
 
 @contextmanager
 def cli_server(*args: str, env: dict | None = None):
-    """Run ``mockserver run`` as a real process on a free port; yields (base URL, process)."""
+    """Run ``mockserver run`` as a real process on a free port; yields (base URL, process).
+
+    ``process.log_path`` is the file its stderr goes to (read it while it runs, or after).
+    """
     port = free_port()
     env = {**(env or os.environ), "PYTHONUNBUFFERED": "1"}
     # stderr goes to a file, not a pipe: an unread pipe fills up and blocks a busy server.
@@ -52,6 +55,7 @@ def cli_server(*args: str, env: dict | None = None):
         process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "run", "--port", str(port), "--quiet", *args],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        process.log_path = Path(log.name)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base, process, log=Path(log.name))
