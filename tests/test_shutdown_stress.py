@@ -111,3 +111,42 @@ def test_mockserver_run_stopped_by_a_signal_with_traffic_in_flight_exits_0(signu
             process.send_signal(signum)
             assert process.wait(timeout=10) == 0
             stop.set()
+
+
+def test_mockserver_run_watch_stopped_while_it_reloads_exits_0(tmp_path):
+    """--watch: a SIGTERM while the watcher reloads a spec (rewritten all along), with
+    traffic in flight, still exits 0 at once: the watcher's thread is joined on the way out."""
+    import random
+    import shutil
+    import time
+
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "pdnsmanager.yaml"
+    shutil.copy(ROOT / "specs" / "pdnsmanager.yaml", spec)
+    text = spec.read_text()
+    reloaded = 0
+    for round_ in range(20):
+        with cli_server("--watch", "--api", "pdnsmanager", "--specs", str(spec.parent)) as (base, process):
+            stop = threading.Event()
+
+            def ask(root=base, stop=stop):
+                session = requests.Session()
+                while not stop.is_set():
+                    try:
+                        session.get(f"{root}/records/2/credentials", headers={"X-Authentication": "t"}, timeout=5)
+                    except requests.RequestException:
+                        return
+
+            client = threading.Thread(target=ask, daemon=True)
+            client.start()
+            for edit in range(random.randint(2, 5)):  # each edit a new version: one reload after another
+                spec.write_text(text + f"\n# round {round_}, edit {edit}\n")
+                time.sleep(random.uniform(0.2, 0.6))
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0, process.log_path.read_text()[-2000:]
+            log = process.log_path.read_text()
+            assert "Traceback" not in log
+            reloaded += "watch: reloaded" in log
+            stop.set()
+            client.join(5)
+    assert reloaded, "the watcher reloaded in none of the rounds: the test is blind"
