@@ -148,12 +148,30 @@ class Watcher:
                 continue  # touched, or written back as it was: nothing to load
             self._tried[f.path] = digest
             fresh.append(f)
-        for f in fresh:
-            if f.kind == "spec":
-                self._reload_spec(f)
-        if any(f.kind == "data" for f in fresh):
-            self._reload_data([f for f in fresh if f.kind == "data"])
+        if not fresh:
+            return []
+        # A file that failed may load now that another one changed (data that did not fit a
+        # new spec, fixed in the data file): those are tried again with the changed ones.
+        with self._lock:
+            failed = set(self._errors)
+        pending = [f for f in self.files if f in fresh or f.path in failed]
+        for _ in range(2):  # specs first, then data; once more for what failed, if anything loaded
+            loaded = self._reload(pending)
+            with self._lock:
+                pending = [f for f in pending if f.path in self._errors]
+            if not (loaded and pending):
+                break
         return fresh
+
+    def _reload(self, files: list[WatchedFile]) -> bool:
+        """Reload these files (each spec, then the data); True when any of it loaded."""
+        loaded = False
+        for f in files:
+            if f.kind == "spec":
+                loaded |= self._reload_spec(f)
+        if any(f.kind == "data" for f in files):
+            loaded |= self._reload_data([f for f in files if f.kind == "data"])
+        return loaded
 
     def _settle(self, changed: list[WatchedFile]) -> None:
         """Wait (a little) until the changed files stop changing: a save may take several writes."""
@@ -166,7 +184,7 @@ class Watcher:
                 return
             before = now
 
-    def _reload_spec(self, f: WatchedFile) -> None:
+    def _reload_spec(self, f: WatchedFile) -> bool:
         try:
             api = mount(load_spec(f.path, f.api_id), generic=f.api_id not in API_IDS)
             outcome = self.runtime.replace_api(api)
@@ -180,8 +198,10 @@ class Watcher:
             self._failed(f, f"{type(exc).__name__}: {exc}")
         else:
             self._succeeded([f], f"watch: reloaded {f.path} (API {f.api_id}); {outcome}")
+            return True
+        return False
 
-    def _reload_data(self, changed: list[WatchedFile]) -> None:
+    def _reload_data(self, changed: list[WatchedFile]) -> bool:
         data = [f for f in self.files if f.kind == "data"]
         documents = []
         for f in data:
@@ -189,7 +209,7 @@ class Watcher:
                 documents.append(read_fixture(f.path))
             except FixtureError as exc:
                 self._failed(f, str(exc))
-                return
+                return False
         try:
             self.runtime.load(documents, keep_sessions=True, as_start=True)
         except FixtureError as exc:
@@ -202,11 +222,17 @@ class Watcher:
             names = ", ".join(str(f.path) for f in changed)
             self._succeeded(data, f"watch: reloaded {names}: the data is now the new start-up data (as after "
                                   f"a reset; logins kept)")
+            return True
+        return False
 
     def _failed(self, f: WatchedFile, message: str) -> None:
-        """Record a file's problem and say it on stderr, once per version of the file."""
+        """Record a file's problem and say it on stderr (once per problem: a retry that fails
+        the same way stays quiet)."""
         message = one_line(message.removeprefix(f"{f.path}: "))
         with self._lock:
+            before = self._errors.get(f.path)
+            if before is not None and before["message"] == message:
+                return  # the same problem, tried again: said already
             self._errors[f.path] = {"file": str(f.path), "message": message, "at": iso(utcnow(), millis=True)}
         log.warning("watch: %s: %s (the last good version is still served)", f.path, message)
 

@@ -228,6 +228,36 @@ def test_a_spec_its_data_no_longer_fits_restarts_that_api_from_its_start_up_data
     assert "kept this time" in descriptions()
 
 
+def test_a_spec_no_data_fits_waits_for_the_data_file_that_fits_it(tmp_path):
+    from mockserver.app import create_app
+    from mockserver.runtime import MockConfig
+
+    (tmp_path / "specs").mkdir()
+    spec, data = tmp_path / "specs" / "pdnsmanager.yaml", tmp_path / "data.yaml"
+    shutil.copy(ROOT / "specs" / "pdnsmanager.yaml", spec)
+    shutil.copy(ROOT / "fixtures" / "default.yaml", data)
+    app = create_app(MockConfig(spec_dir=spec.parent, only=["pdnsmanager"], fixtures=[data], seed=1))
+    watcher = Watcher(app.extensions["mockserver"])
+    client = app.test_client()
+
+    def descriptions():
+        listing = client.get("/pdnsmanager/records/2/credentials?pagesize=100", headers=PDNS)
+        return [c["description"] for c in listing.json["results"]]
+
+    stored = "        description: {type: string}\n"
+    spec.write_text(spec.read_text().replace(stored, "        description: {type: string, not: {const: Dynamic DNS "
+                                                     "updater}}\n"))
+    assert watcher.poll()
+    [error] = watcher.status()["errors"]  # neither the data nor the start-up data fits it
+    assert error["file"] == str(spec) and "data does not fit" in error["message"]
+    assert "Dynamic DNS updater" in descriptions()  # the old spec and data serve
+    data.write_text(data.read_text().replace("Dynamic DNS updater", "Dynamic DNS client"))
+    assert watcher.poll()  # the data file loads, then the spec is tried again: now it fits
+    assert watcher.status()["errors"] == []
+    assert "Dynamic DNS client" in descriptions() and "Dynamic DNS updater" not in descriptions()
+    assert "Dynamic DNS updater" in str(watcher.runtime.apis["pdnsmanager"].spec.collections["credentials"].schema)
+
+
 # --- the access log line names the first violation ---------------------------------------------
 
 def test_a_rejections_log_line_names_its_first_violation(make_app, caplog):
