@@ -10,14 +10,24 @@ PORT   ?= 8080
 RUN_ARGS ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test stress contract bench image image-test install clean
+.PHONY: run test browser dashboard-test stress contract bench image image-test install clean
 
 run: $(STAMP)
 	$(BIN)/python -m compileall -q mockserver  # bytecode on disk: a faster start (cheap when current)
 	$(BIN)/mockserver run --host $(HOST) --port $(PORT) $(RUN_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The dashboard's browser tests (tests/test_dashboard_browser.py) drive Debian's chromium
+# through its chromedriver: installed here when missing, never downloaded by the tests.
+browser:
+	test -x /usr/bin/chromium && test -x /usr/bin/chromedriver \
+	    || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+# Only the dashboard's tests (about 30 s); screenshots go to test-artifacts/.
+dashboard-test: $(STAMP) browser
+	$(BIN)/python -m pytest tests/test_dashboard.py tests/test_dashboard_browser.py
 
 # Start and stop the embedded server hundreds of times (in-process, as processes, verify
 # --mock 50 times, mockserver run stopped by signals): every exit must be clean. ~3 minutes.
@@ -80,4 +90,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info bench/.prism
+	rm -rf $(VENV) .pytest_cache build *.egg-info bench/.prism test-artifacts

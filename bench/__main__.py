@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from . import bodies, mix, report, wrk
+from . import bodies, feed, mix, report, wrk
 from .processes import PRISM, bare_command, free_port, mock_command, prism_command, resident_mb, started
 
 BIG = "bench/fixtures/pdns-100k.yaml"
@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     say(f"Request mix at 8 connections, best of {args.rounds} rounds of {args.seconds:g} s per call "
         "(mock, bare Flask on the same server, Stoplight Prism on the Versori get):")
     figures.update(measure_mix(args.seconds, args.rounds))
+    say("The mix with and without a dashboard's live feed (a poll of the journal every second):")
+    figures["feed"] = feed.measure_feed(args.seconds, args.rounds, say)
+    say(f"  over the mix: {figures['feed']['mix_ratio']:.3f} × with the feed")
     say("Store size: list latency at 100 and 100,000 stored, memory at 100,000:")
     figures["store"] = measure_store_size(args.seconds)
     say("Expensive bodies: median time to the 4xx:")

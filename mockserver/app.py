@@ -99,7 +99,7 @@ class MockApp:
             return self._health(environ, start_response)
         api, mount, inner = self._resolve(environ, path)
         if api is None:
-            if path != "/" and not path.startswith("/__mock"):
+            if path not in ("/", "/favicon.ico") and not path.startswith("/__mock"):  # (a browser's icon: no API call)
                 self._record_unrouted(environ, path)
             return self._flask(environ, start_response)
         started = environ.get(ARRIVED) or time.perf_counter()  # a server's wait counts too

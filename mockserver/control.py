@@ -29,6 +29,9 @@ import yaml
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import dashboard
+from .dashboard import index_page
+from .browse import BrowseError, api_catalogue, state_page
 from .faults import FaultError
 from .documents import parse_document
 from .fixtures import FixtureError, check_shape
@@ -37,6 +40,8 @@ from .origins import host_of, is_loopback, is_loopback_origin
 from .persistence import PersistError
 from .runtime import MAX_CONTROL_BODY, MockRuntime
 from .scenarios import catalogue
+from .spec import _parse_spec as parse_spec_text
+from .yamlcache import load_cached
 
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
 
@@ -65,13 +70,7 @@ def require_admin_token():
     """
     expected = runtime().config.admin_token
     if not expected:
-        origin = request.headers.get("Origin")
-        if origin is not None and not is_loopback_origin(origin):
-            return problem(403, "forbidden", "The control API does not answer web pages of other origins")
-        if not is_loopback(host_of(request.host)):
-            return problem(403, "forbidden", f"The control API answers requests to a loopback address only, "
-                                             f"not to {request.host}")
-        return None
+        return local_only_refusal()
     if request.endpoint == "mock_control.health":
         return None
     given = request.headers.get("X-Mock-Admin-Token", "")
@@ -79,6 +78,19 @@ def require_admin_token():
         given = request.headers["Authorization"][7:].strip()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return problem(401, "unauthorized", "This control API needs the admin token in X-Mock-Admin-Token")
+    return None
+
+
+def local_only_refusal():
+    """A 403 for a request from a page of another origin or to a non-loopback host name
+    (the rule of a server without an admin token), else None. The dashboard's own files
+    follow it too (mockserver/dashboard.py)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not is_loopback_origin(origin):
+        return problem(403, "forbidden", "The control API does not answer web pages of other origins")
+    if not is_loopback(host_of(request.host)):
+        return problem(403, "forbidden", f"The control API answers requests to a loopback address only, "
+                                         f"not to {request.host}")
     return None
 
 
@@ -112,7 +124,8 @@ def reset():
 @blueprint.get("/scenarios")
 def list_scenarios():
     """The shipped scenarios, by name."""
-    return jsonify(scenarios=[{"name": s.name, "description": s.description} for s in catalogue().values()])
+    return jsonify(scenarios=[{"name": s.name, "description": s.description} for s in catalogue().values()],
+                   started_from=[name for name, _ in runtime().fixtures])
 
 
 @blueprint.post("/scenarios/<name>")
@@ -138,6 +151,23 @@ def get_state():
     if request.accept_mimetypes.best_match(["application/json", "application/yaml"]) == "application/yaml":
         return Response(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), mimetype="application/yaml")
     return jsonify(document)
+
+
+@blueprint.get("/state/<api_id>/<collection>")
+def get_state_page(api_id: str, collection: str):
+    """One page of one collection, secrets masked as the journal masks them (the dashboard)."""
+    try:
+        return jsonify(state_page(runtime(), api_id, collection, request.args.get("page"), request.args.get("size")))
+    except BrowseError as exc:
+        return problem(exc.status, "not_found" if exc.status == 404 else "invalid_page", str(exc))
+
+
+@blueprint.get("/apis")
+def list_apis():
+    """The APIs served: mount, spec, operations, collection counts (the dashboard's menus),
+    and where the spec watcher reports its errors (``--watch``), when this server has one."""
+    watching = any(rule.rule == "/__mock/watch" for rule in current_app.url_map.iter_rules())
+    return jsonify(apis=api_catalogue(runtime()), watch="/__mock/watch" if watching else None)
 
 
 @blueprint.put("/state")
@@ -166,7 +196,10 @@ def list_requests():
     ``limit=N`` gives the last N of them; ``first=N`` the first N, with ``next`` (pass it
     as ``since``) when more match: a page at a time, however big the journal.
     """
-    filters = {k: v for k, v in request.args.items() if k not in ("limit", "first")}
+    filters = {k: v for k, v in request.args.items() if k not in ("limit", "first", "summary")}
+    summary = request.args.get("summary", "false").lower()
+    if summary not in ("true", "false"):
+        return problem(400, "invalid_filter", f"summary must be true or false, got {summary!r}")
     if "body" in filters:  # in a query string the body to look for is JSON text
         try:
             filters["body"] = json.loads(filters["body"])
@@ -185,21 +218,33 @@ def list_requests():
             return problem(400, "invalid_filter", f"first must be a positive whole number, and not given "
                                                   f"with limit; got {first!r}")
         entries, more = runtime().journal.page(matcher, int(first))
-        return _streamed_entries(entries, {"next": entries[-1].id} if more else {})
+        return _streamed_entries(entries, {"next": entries[-1].id} if more else {}, summary == "true")
     limit = int(limit) if limit else None
-    return _streamed_entries(runtime().journal.select(matcher, limit), {})
+    return _streamed_entries(runtime().journal.select(matcher, limit), {}, summary == "true")
 
 
-def _streamed_entries(entries: list, extra: dict) -> Response:
+@blueprint.get("/requests/<entry_id>")
+def get_request(entry_id: str):
+    """One journal entry, whole (headers and bodies masked), by its id."""
+    entry = runtime().journal.get(int(entry_id)) if entry_id.isdigit() else None
+    if entry is None:
+        return problem(404, "not_found", f"The journal holds no entry {entry_id!r} (ids are whole numbers; "
+                                         f"old entries fall out)")
+    return jsonify(entry.as_dict())
+
+
+def _streamed_entries(entries: list, extra: dict, summary: bool = False) -> Response:
     """``{"requests": [...], "count": N, ...extra}``, written entry by entry as it is sent.
 
     A full journal is tens of MB of JSON: built whole it would hold every API request back
-    for a second; streamed, the server answers others between entries.
+    for a second; streamed, the server answers others between entries. `summary`: entries
+    without headers and bodies (the dashboard's live list).
     """
     def pieces():
         yield b'{"requests": ['
         for index, entry in enumerate(entries):
-            yield (b", " if index else b"") + json.dumps(entry.as_dict(), ensure_ascii=False).encode()
+            shown = entry.summary() if summary else entry.as_dict()
+            yield (b", " if index else b"") + json.dumps(shown, ensure_ascii=False).encode()
         tail = {"count": len(entries), **extra}
         yield b"], " + json.dumps(tail)[1:].encode() + b"\n"
 
@@ -254,13 +299,40 @@ def put_faults():
     body = json_body()
     if body is None:
         return problem(400, "invalid_faults", "Send a JSON rule, a list of rules, or {\"rules\": [...]}")
-    rt = runtime()
-    operations = {api_id: {op.operation_id for op in api.spec.operations} for api_id, api in rt.apis.items()}
     try:
-        rt.faults.install(body, operations)
+        runtime().faults.install(body, served_operations())
     except FaultError as exc:
         return problem(400, "invalid_faults", str(exc))
     return jsonify(faults_view())
+
+
+def served_operations() -> dict[str, set[str]]:
+    """API id -> its operationIds: what a fault rule may name."""
+    return {api_id: {op.operation_id for op in api.spec.operations} for api_id, api in runtime().apis.items()}
+
+
+@blueprint.post("/faults")
+def add_fault():
+    """Add one rule after the installed ones (which keep their counts): the dashboard's form."""
+    body = json_body()
+    if not isinstance(body, dict):
+        return problem(400, "invalid_faults", "Send one JSON rule, e.g. {\"api\": \"awx\", \"status\": 503}")
+    try:
+        rule = runtime().faults.add(body, served_operations())
+    except FaultError as exc:
+        return problem(400, "invalid_faults", str(exc))
+    response = jsonify(rule.as_dict())
+    response.status_code = 201
+    return response
+
+
+@blueprint.delete("/faults/<rule_id>")
+def remove_fault(rule_id: str):
+    """Remove one rule by its id."""
+    if not runtime().faults.remove(rule_id):
+        known = ", ".join(rule.id for rule in runtime().faults.rules()) or "none"
+        return problem(404, "not_found", f"No fault rule {rule_id!r}; installed: {known}")
+    return no_content()
 
 
 @blueprint.delete("/faults")
@@ -287,12 +359,43 @@ def spec_source(api_id: str):
     api = runtime().apis.get(api_id)
     if api is None:
         return problem(404, "not_found", f"No API {api_id!r} is served here")
-    return Response(api.spec.source.read_text(encoding="utf-8"), mimetype="application/yaml")
+    wanted = spec_format()
+    if wanted is None:
+        return problem(400, "invalid_format", f"format must be json or yaml, got {request.args['format']!r}")
+    raw = api.spec.source.read_bytes()
+    if wanted == "json":
+        document = load_cached(raw, parse_spec_text, "spec-json")
+        return Response(json.dumps(document, ensure_ascii=False, default=str), mimetype="application/json")
+    text = raw.decode("utf-8")
+    if wanted == "text":  # a browser shows text/plain inline (it would download application/yaml)
+        return Response(text, content_type="text/plain; charset=utf-8")
+    return Response(text, mimetype="application/yaml")
+
+
+def spec_format() -> str | None:
+    """How to send a spec: ``?format=json|yaml`` wins; else JSON when asked for JSON, YAML
+    as plain text to a browser (which asks for HTML), application/yaml otherwise. None: a bad format."""
+    given = request.args.get("format")
+    if given is not None:
+        return given.lower() if given.lower() in ("json", "yaml") else None
+    # Only types named outright count: "*/*" (curl, most tools) keeps today's application/yaml.
+    def listed(mime: str) -> float:
+        return max((quality for value, quality in request.accept_mimetypes if value == mime), default=0)
+
+    as_json, as_yaml, as_html = listed("application/json"), listed("application/yaml"), listed("text/html")
+    if as_json > as_yaml and as_json >= as_html:
+        return "json"
+    return "text" if as_html > as_yaml else "yaml"
 
 
 def index():
-    """``GET /``: what is served here and where (only when every API is mounted)."""
+    """``GET /``: what is served here and where (only when every API is mounted).
+
+    A browser (asking for HTML) gets a small page linking to the dashboard; tools get JSON.
+    """
     rt = runtime()
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        return Response(index_page(rt), content_type="text/html; charset=utf-8")
     return jsonify(
         apis=[{"id": api_id, "title": api.spec.title, "mount": rt.mount_of(api_id),
                "spec": f"/__mock/specs/{api_id}", "operations": len(api.spec.operations)}
@@ -319,5 +422,8 @@ def install(app: Flask) -> None:
     """Register the control API on an app."""
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTROL_BODY
     app.register_blueprint(blueprint)
+    dashboard.install(app)
     app.register_error_handler(HTTPException, json_http_error)
     app.add_url_rule("/", "index", index, methods=["GET"])
+    # A browser showing any page here (a spec as text) asks for an icon: none, without a 404 in its console.
+    app.add_url_rule("/favicon.ico", "favicon", no_content, methods=["GET"])

@@ -194,6 +194,30 @@ class Faults:
             self._rules = rules
         return rules
 
+    def add(self, raw_rule: Any, operations: dict[str, set[str]] | None = None) -> FaultRule:
+        """Append one rule after the installed ones, which keep their counts (the dashboard's form).
+
+        Without an ``id`` it gets the first free ``fault-N``; an id already installed is refused.
+        """
+        with self._lock:
+            taken = {rule.id for rule in self._rules}
+            number = 1
+            while f"fault-{number}" in taken:
+                number += 1
+            rule = parse_rule(raw_rule, len(self._rules), f"fault-{number}", operations)
+            if rule.id in taken:
+                raise FaultError(f"a rule with id {rule.id!r} is installed already")
+            self._rules = [*self._rules, rule]
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        """Remove the rule with this id; False when there is none."""
+        with self._lock:
+            kept = [rule for rule in self._rules if rule.id != rule_id]
+            found = len(kept) != len(self._rules)
+            self._rules = kept
+        return found
+
     def rules(self) -> list[FaultRule]:
         """The installed rules."""
         with self._lock:

@@ -192,6 +192,24 @@ class Entry:
         kept_response = 0 if self.response_body_size is not None else self.response_bytes
         return len(self.raw_request_body) + kept_response + ENTRY_OVERHEAD
 
+    def summary(self) -> dict:
+        """The entry without its headers and bodies: what a live list (the dashboard) shows.
+
+        It leaves out the costly part (masking, the bodies) so that a feed polled every
+        second stays cheap; ``GET /__mock/requests/<id>`` gives the whole entry.
+        """
+        out = {
+            "id": self.id, "time": iso(self.time, millis=True), "api": self.api, "operation": self.operation,
+            "method": self.method, "path": self.path, "status": self.status,
+            "durationMs": round(self.duration_ms, 3),
+            "violations": [v.as_dict() if hasattr(v, "as_dict") else v for v in self.violations],
+        }
+        if self.fault is not None:
+            out["fault"] = self.fault
+        if self.unmatched is not None:
+            out["unmatched"] = self.unmatched
+        return out
+
     def as_dict(self) -> dict:
         """The entry as the control API shows it."""
         out = {
@@ -341,16 +359,38 @@ class Journal:
         if entry.response_bytes > BODY_KEEP:
             entry.response_body_size, entry.raw_response_body = entry.response_bytes, None
         with self._lock:
+            # Ids rise along the buffer (`since` scans back from the end and stops at an older
+            # id): an entry of a thread that took its id earlier but finished later moves up.
+            if self._entries and entry.id <= self._entries[-1].id:
+                entry.id = self._entries[-1].id + 1
             self._entries.append(entry)
             self.bytes += entry.size
             while self._entries and (len(self._entries) > self.size or self.bytes > self.max_bytes):
                 self.bytes -= self._entries.popleft().size
 
     def select(self, matcher: "Matcher", limit: int | None = None) -> list[Entry]:
-        """Matching entries, oldest first (the last `limit` of them when given)."""
+        """Matching entries, oldest first (the last `limit` of them when given).
+
+        With ``since=<id>`` (a live feed's poll) only the entries after that id are looked
+        at, walking back from the newest: a poll costs what is new, not the whole journal.
+        """
         with self._lock:
-            found = [e for e in self._entries if matcher(e)]
+            if isinstance(matcher.since, int):
+                newer = list(itertools.takewhile(lambda e: e.id > matcher.since, reversed(self._entries)))
+                found = [e for e in reversed(newer) if matcher(e)]
+            else:
+                found = [e for e in self._entries if matcher(e)]
         return found[-limit:] if limit else found
+
+    def get(self, entry_id: int) -> Entry | None:
+        """The entry with this id, if the journal still holds it."""
+        with self._lock:
+            for entry in reversed(self._entries):
+                if entry.id == entry_id:
+                    return entry
+                if entry.id < entry_id:
+                    return None
+        return None
 
     def page(self, matcher: "Matcher", first: int) -> tuple[list[Entry], bool]:
         """The first `first` matching entries, oldest first, and whether more match."""

@@ -156,3 +156,28 @@ def test_the_worst_expensive_body_is_a_target_row_and_every_body_is_listed(tmp_p
     text = report.write(figures, tmp_path / "results.md")
     assert "| an expensive body ≤ 30 ms per 100 KB (issue 10) | 40.0 ms per 100 KB (worst body) | no |" in text
     assert "1 MiB of nested brackets 409.6 ms" in text and "small invalid body (baseline) 2.0 ms" in text
+
+
+def test_the_dashboards_feed_is_a_target_row(tmp_path):
+    figures = copy.deepcopy(FIGURES)
+    figures["feed"] = {"mix_ratio": 0.97, "calls": {"versori-get": {"ratio": 0.93}, "rejected": {"ratio": 1.01}}}
+    text = report.write(figures, tmp_path / "results.md")
+    assert ("| the dashboard's live feed costs ≤ 5 % of throughput (issue 13) | 0.970 × over the mix with it "
+            "polling (lowest call 0.930 ×) | yes |") in text
+    assert "issue 13" not in report.write(copy.deepcopy(FIGURES), tmp_path / "other.md")  # not measured: no row
+
+
+def test_the_feed_poller_reads_like_the_dashboard(make_app):
+    from bench.feed import Poller
+    from servers import threaded_server
+
+    app = make_app(only=["pdnsmanager"])
+    with threaded_server(app) as base:
+        import requests
+
+        for _ in range(3):
+            requests.get(f"{base}/pdnsmanager/records/2/credentials", headers={"X-Authentication": "t"}, timeout=10)
+        poller = Poller(base)
+        poller.halt.set()  # one poll, then stop
+        poller.run()
+        assert poller.polls == 1 and poller.entries == 3 and poller.last is not None

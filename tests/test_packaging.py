@@ -292,6 +292,10 @@ def test_the_wheel_holds_every_subpackage_and_data_file(installed):
                for folder in ("specs", "fixtures") for path in (tree / folder).glob("*.yaml")}
     assert {f"mockserver/data/specs/{api}.yaml" for api in ALL_APIS} <= shipped
     assert {f"mockserver/data/fixtures/{name}.yaml" for name in SHIPPED_SCENARIOS} <= shipped
+    # The dashboard's files (/__mock/ui) too: package data, not Python.
+    shipped |= {f"mockserver/ui/{path.name}" for path in (tree / "mockserver/ui").iterdir()
+                if path.suffix in (".html", ".css", ".js")}
+    assert {"mockserver/ui/index.html", "mockserver/ui/dashboard.js"} <= shipped
     assert shipped <= names, f"left out of the wheel: {sorted(shipped - names)}"
     # Nothing of the checkout's own leftovers or tests travels with it.
     assert not [name for name in names if name.startswith(("tests/", "bench/", ".venv/", "build/"))]
@@ -330,6 +334,10 @@ def test_run_serves_every_api_and_the_shipped_scenarios_then_stops_on_sigterm(in
         assert loaded.status_code == 200 and loaded.json()["scenario"] == "empty", loaded.text
         listing = requests.get(f"{base}/pdnsmanager/records/2/credentials", headers=PDNS, timeout=10)
         assert listing.status_code == 200 and listing.json()["results"] == [], listing.text
+
+        # The dashboard and the Swagger UI it renders the specs with come from the installed packages.
+        for path in ("/__mock/ui", "/__mock/ui/dashboard.js", "/__mock/ui/swagger/swagger-ui-bundle.js"):
+            assert requests.get(base + path, timeout=10).status_code == 200, path
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

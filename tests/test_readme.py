@@ -147,3 +147,23 @@ def test_the_awx_client_commands_work_as_pasted(tmp_path):
                                     capture_output=True, text=True, timeout=60)
             assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
             assert "Machine" in result.stdout or "credential_types list" not in command
+
+
+def test_the_dashboard_section_shows_a_small_screenshot_and_how_to_open_it():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Dashboard"):text.index("## For QA")]
+    assert "make run" in section and "http://127.0.0.1:8080/__mock/ui" in section
+    picture = re.search(r"!\[[^\]]+\]\((docs/[\w.-]+\.png)\)", section)
+    assert picture, "the section shows a screenshot"
+    png = ROOT / picture.group(1)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 150 * 1024
+
+
+def test_the_dashboard_opens_where_the_readme_says(tmp_path):
+    import requests
+
+    with cli_server() as (base, _):
+        page = requests.get(f"{base}/__mock/ui", timeout=10)
+        assert page.status_code == 200 and "dashboard.js" in page.text
+        index = requests.get(base + "/", headers={"Accept": "text/html"}, timeout=10)
+        assert 'href="/__mock/ui"' in index.text
