@@ -165,9 +165,9 @@ def get_state_page(api_id: str, collection: str):
 @blueprint.get("/apis")
 def list_apis():
     """The APIs served: mount, spec, operations, collection counts (the dashboard's menus),
-    and where the spec watcher reports its errors (``--watch``), when this server has one."""
-    watching = any(rule.rule == "/__mock/watch" for rule in current_app.url_map.iter_rules())
-    return jsonify(apis=api_catalogue(runtime()), watch="/__mock/watch" if watching else None)
+    and where the spec watcher reports its errors, when this server watches (``--watch``)."""
+    rt = runtime()
+    return jsonify(apis=api_catalogue(rt), watch="/__mock/watch" if rt.watcher is not None else None)
 
 
 @blueprint.put("/state")

@@ -112,7 +112,9 @@ def test_the_api_list_has_mounts_operations_and_counts(client):
     assert {"id": "createUserCredential", "method": "POST", "path": "/api/v2/users/{id}/credentials/"}.items() <= \
         next(op for op in apis["awx"]["operations"] if op["id"] == "createUserCredential").items()
     assert apis["pdnsmanager"]["collections"]["credentials"] == 5
-    assert client.get("/__mock/apis").json["watch"] is None  # no --watch endpoint here
+    assert client.get("/__mock/apis").json["watch"] is None  # not started with --watch: nothing to poll
+    client.application.extensions["mockserver"].watcher = object()  # as `run --watch` sets it
+    assert client.get("/__mock/apis").json["watch"] == "/__mock/watch"
 
 
 def test_one_api_at_the_root_keeps_the_control_api(make_app):

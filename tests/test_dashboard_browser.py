@@ -317,7 +317,8 @@ def test_the_spec_watchers_errors_show_as_a_banner(browser, make_app):
     report = {"watching": True, "files": ["specs/pdnsmanager.yaml"], "last_reload": None,
               "errors": [{"file": "specs/pdnsmanager.yaml", "message": "line 3: mapping values are not allowed here",
                           "at": "2026-12-01T10:00:00Z"}]}
-    app.add_url_rule("/__mock/watch", "watch_stand_in", lambda: report)  # the --watch endpoint, stood in for
+    # a --watch watcher, stood in for: GET /__mock/watch answers its status
+    app.extensions["mockserver"].watcher = type("StandIn", (), {"status": lambda self: report})()
     with threaded_server(app) as base:
         open_dashboard(browser, base)
         banner = wait(browser, ec.visibility_of_element_located((By.ID, "watch-banner")))
