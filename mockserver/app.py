@@ -112,7 +112,7 @@ class MockApp:
             outcome = Outcome(api.behavior.internal_error().as_reply(), outcome.operation)
             status, headers, payload = self._render(outcome)
         elapsed = (time.perf_counter() - started) * 1000
-        self._record(api, request, outcome, status, elapsed, rule, len(payload))
+        self._record(api, request, outcome, status, elapsed, rule, len(payload), headers)
         if self.runtime.config.access_log:
             # The path as the journal keeps it: a secret in it (a PDNS session token) is masked.
             log.info("%s %s%s -> %d (%.1f ms)%s", request.method, mount, masked_path(outcome.operation, inner),
@@ -186,8 +186,10 @@ class MockApp:
         return pipeline.handle(api, request, oversized=oversized), rule
 
     def _record(self, api: MountedApi | None, request: MockRequest, outcome: Outcome, status: int | None,
-                elapsed_ms: float, rule: FaultRule | None, response_bytes: int = 0) -> None:
-        """Keep the exchange in the journal, secrets masked."""
+                elapsed_ms: float, rule: FaultRule | None, response_bytes: int = 0,
+                sent_headers: list[tuple[str, str]] | None = None) -> None:
+        """Keep the exchange in the journal, secrets masked (`sent_headers`: the response's
+        headers as sent, Content-Type and X-Mock-Violations included; else the reply's own)."""
         journal = self.runtime.journal
         if not journal.enabled:
             return
@@ -204,8 +206,8 @@ class MockApp:
             status=status, duration_ms=elapsed_ms, raw_request_headers=request.headers,
             raw_request_body=request.body, content_type=request.content_type,
             raw_response_body=reply.body, response_bytes=response_bytes,
-            # (cookies set are recorded as one Set-Cookie header, which the journal masks)
-            response_headers={**reply.headers, "Set-Cookie": ""} if reply.cookies else reply.headers,
+            # (cookies set become one Set-Cookie header, which the journal masks)
+            response_headers=dict(sent_headers) if sent_headers is not None else reply.headers,
             # As JSON objects: a Violation also holds the schema and the value it failed on (the
             # body), which the journal must not keep alive (the collector would walk them all).
             violations=[violation.as_dict() for violation in outcome.violations],

@@ -362,7 +362,7 @@ def spec_source(api_id: str):
     wanted = spec_format()
     if wanted is None:
         return problem(400, "invalid_format", f"format must be json or yaml, got {request.args['format']!r}")
-    raw = api.spec.source.read_bytes()
+    raw = api.spec.source_text  # the version served, not the file as it is now on disk
     if wanted == "json":
         document = load_cached(raw, parse_spec_text, "spec-json")
         return Response(json.dumps(document, ensure_ascii=False, default=str), mimetype="application/json")

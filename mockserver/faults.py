@@ -109,14 +109,15 @@ class FaultRule:
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def parse_rule(raw: Any, index: int, default_id: str,
+def parse_rule(raw: Any, index: int | None, default_id: str,
                operations: dict[str, set[str]] | None = None) -> FaultRule:
-    """Check one rule from a request body; FaultError names the rule and field.
+    """Check one rule from a request body; FaultError names the rule (``rules[i]``, or
+    ``rule`` for one sent alone) and the field.
 
     `operations` (API id -> its operationIds) lets a rule be checked against what is
     served, so a rule that could never fire is refused.
     """
-    where = f"rules[{index}]"
+    where = "rule" if index is None else f"rules[{index}]"
     if not isinstance(raw, dict):
         raise FaultError(f"{where}: a rule must be an object")
     unknown = sorted(set(raw) - set(RULE_FIELDS))
@@ -204,7 +205,7 @@ class Faults:
             number = 1
             while f"fault-{number}" in taken:
                 number += 1
-            rule = parse_rule(raw_rule, len(self._rules), f"fault-{number}", operations)
+            rule = parse_rule(raw_rule, None, f"fault-{number}", operations)  # one rule: its own words
             if rule.id in taken:
                 raise FaultError(f"a rule with id {rule.id!r} is installed already")
             self._rules = [*self._rules, rule]

@@ -313,6 +313,8 @@ class ApiSpec:
     collections: dict[str, CollectionLayout]
     trailing_slash_optional: bool
     access_refs: dict[str, Any] = field(default_factory=dict)  # from x-mock-access
+    source_text: bytes = b""  # the text it was loaded from (what GET /__mock/specs/<id> sends: the file may
+    # have changed on disk since, and with --watch a broken edit keeps this version serving)
 
     def operation(self, operation_id: str) -> Operation:
         """Look an operation up by its operationId."""
@@ -542,4 +544,5 @@ def load_spec(path: Path, api_id: str | None = None) -> ApiSpec:
         collections=_compile_collections(document.get("x-mock-collections"), path),
         trailing_slash_optional=document.get("x-mock-trailing-slash") == "optional",
         access_refs=dict(document.get("x-mock-access") or {}),
+        source_text=text,
     )

@@ -335,3 +335,15 @@ def test_a_personal_token_acts_as_its_user_within_its_scope(edge):
     assert wrong.json == {"scope": ["Must be a simple space-separated string with allowed scopes ['read', 'write']."]}
     # the token is shown once: never in the journal
     assert body["token"] not in edge.get("/__mock/requests").get_data(as_text=True)
+
+
+def test_the_journal_keeps_the_response_headers_as_sent_masked(client):
+    rejected = post(client, {"name": "x"})
+    assert rejected.status_code == 400
+    entry = client.get("/__mock/requests?limit=1").json
+    headers = (entry["requests"] if isinstance(entry, dict) else entry)[-1]["response"]["headers"]
+    assert headers["Content-Type"] == "application/json" and "X-Mock-Violations" in headers
+    login(client)
+    entry = client.get("/__mock/requests?limit=1").json
+    headers = (entry["requests"] if isinstance(entry, dict) else entry)[-1]["response"]["headers"]
+    assert headers["Location"] == "/api/" and headers["Set-Cookie"] == "***"

@@ -217,8 +217,10 @@ def test_a_rule_is_added_counted_and_removed_alone(client):
     ({"status": 503, "probability": 2}, "probability"),
 ])
 def test_a_bad_rule_is_a_clear_400(client, body, words):
+    client.post("/__mock/faults", json={"api": "awx", "status": 503})  # one installed: the new one is alone
     answer = client.post("/__mock/faults", json=body)
     assert answer.status_code == 400 and words in answer.json["message"]
+    assert "rules[" not in answer.json["message"]  # one rule, named as such (a form has no list)
 
 
 def test_a_duplicate_id_and_an_unknown_rule_are_refused(client):

@@ -136,6 +136,10 @@ def test_a_broken_spec_keeps_the_last_good_version_and_says_why(server):
     line = eventually(lambda: [line for line in process.log_path.read_text().splitlines()
                                if str(files.spec) in line and "cannot read spec" in line])
     assert len(line) == 1 and "still served" in line[0]
+    # the spec the control API sends is the version served, not the broken file on disk
+    for query in ("", "?format=json"):
+        served = requests.get(f"{base}/__mock/specs/petstore{query}", timeout=10)
+        assert served.status_code == 200 and "bad: [" not in served.text and "/ping" in served.text
 
     files.edit(files.spec, "paths:\n", "x-mock-bogus: 1\n" + PING)  # YAML, but not the x-mock vocabulary
     eventually(lambda: any("x-mock-bogus" in e["message"] for e in errors_for(base, files.spec)))
