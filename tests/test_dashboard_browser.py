@@ -121,9 +121,11 @@ def test_requests_made_by_another_client_appear_live(browser, server):
     open_dashboard(browser, server)
     browser.find_element(By.ID, "req-clear").click()
     wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#req-table tbody tr"))
+    assert browser.find_element(By.ID, "req-empty").is_displayed()  # says what to do, not a bare table
     answer = requests.get(f"{server}/pdnsmanager/records/2/credentials", headers=PDNS, timeout=10)
     assert answer.status_code == 200
     row = wait(browser, row_for(browser, "/pdnsmanager/records/2/credentials"), timeout=5)
+    assert not browser.find_element(By.ID, "req-empty").is_displayed()
     cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
     assert cells[1:6] == ["pdnsmanager", "listCredentials", "GET", "/pdnsmanager/records/2/credentials", "200"]
     # A second request arrives too, on top, without a reload.
@@ -153,7 +155,10 @@ def test_filters_pick_an_api_a_status_class_and_unmatched_requests(browser, serv
     open_dashboard(browser, server)
     requests.get(f"{server}/pdnsmanager/records/2/credential", headers=PDNS, timeout=10)  # no such path: 404
     requests.get(f"{server}/awx/api/v2/credentials/", auth=AWX, timeout=10)
+    wait(browser, row_for(browser, "/pdnsmanager/records/2/credential")).click()  # an open entry ...
+    wait(browser, ec.visibility_of_element_located((By.ID, "req-detail")))
     Select(browser.find_element(By.ID, "req-api")).select_by_value("awx")
+    wait(browser, ec.invisibility_of_element_located((By.ID, "req-detail")))  # ... closes with a new filter
     wait(browser, row_for(browser, "/awx/api/v2/credentials/"))
     assert all(row.find_elements(By.TAG_NAME, "td")[1].text == "awx"
                for row in browser.find_elements(By.CSS_SELECTOR, "#req-table tbody tr"))

@@ -185,6 +185,8 @@ function restartFeed() {
   ui.lastId = null;
   ui.rows = [];
   $("req-table").tBodies[0].replaceChildren();
+  $("req-detail").hidden = true;  // the entry it shows may not be in the new list
+  addRows([]);
   poll();
 }
 
@@ -227,6 +229,7 @@ function addRows(entries) {
   }
   while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
   $("req-count").textContent = `${body.rows.length} shown`;
+  $("req-empty").hidden = body.rows.length > 0;
 }
 
 async function openEntry(id, row) {
