@@ -211,21 +211,11 @@ class Entry:
         return out
 
     def as_dict(self) -> dict:
-        """The entry as the control API shows it."""
-        out = {
-            "id": self.id, "time": iso(self.time, millis=True), "api": self.api, "operation": self.operation,
-            "method": self.method, "path": self.path, "query": mask_query(self.query), "status": self.status,
-            "durationMs": round(self.duration_ms, 3),
-            "request": {"headers": self.request_headers, "body": self.request_body},
-            "response": {"headers": mask_headers(self.response_headers), "body": self.response_body},
-            "violations": [v.as_dict() if hasattr(v, "as_dict") else v for v in self.violations],
-        }
-        if self.fault is not None:
-            out["fault"] = self.fault
-        if self.unmatched is not None:
-            out["unmatched"] = self.unmatched
-        return out
-
+        """The entry as the control API shows it: the summary, with the query, headers and
+        bodies (masked)."""
+        return {**self.summary(), "query": mask_query(self.query),
+                "request": {"headers": self.request_headers, "body": self.request_body},
+                "response": {"headers": mask_headers(self.response_headers), "body": self.response_body}}
 
 def _contains(whole: Any, part: Any) -> bool:
     """JSON subset match: every member of `part` is in `whole` with a matching value."""
